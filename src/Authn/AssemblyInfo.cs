@@ -1,0 +1,4 @@
+namespace Secrets.Authn;
+
+/// <summary>Marker type for the authenticators assembly.</summary>
+public static class AuthnAssembly;
