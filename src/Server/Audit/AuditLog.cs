@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+using Secrets.Server.Configuration;
+using Secrets.Server.Http;
+
+namespace Secrets.Server.Audit;
+
+/// <summary>An RFC 5424 structured-data element, e.g. <c>[subject@43868 role="acct:user:alice"]</c>.</summary>
+internal sealed record SdElement(string Id, IReadOnlyList<KeyValuePair<string, string>> Params)
+{
+    public static SdElement Of(string id, params (string Name, string Value)[] ps) =>
+        new(id + "@43868", ps.Select(p => new KeyValuePair<string, string>(p.Name, p.Value)).ToList());
+}
+
+/// <summary>
+/// One audit event (spec 8). Audit records are written explicitly, never through logging, and never carry a
+/// secret value, API key, token or password: only ids, operation names and error messages from the catalog.
+/// </summary>
+internal sealed record AuditEvent(
+    string MessageId,
+    int Facility,
+    int Severity,
+    string Operation,
+    bool Success,
+    IReadOnlyList<SdElement> Elements,
+    string Message)
+{
+    public const int FacilityAuth = 4;
+    public const int FacilityAuthPriv = 10;
+    public const int SeverityWarning = 4;
+    public const int SeverityNotice = 5;
+    public const int SeverityInfo = 6;
+
+    public static AuditEvent Create(string msgId, string operation, bool success, string message, params SdElement[] elements) =>
+        new(msgId, FacilityAuthPriv, success ? SeverityInfo : SeverityWarning, operation, success, elements, message);
+}
+
+internal interface IAuditSink
+{
+    void Write(string line);
+}
+
+internal sealed class StdoutAuditSink : IAuditSink
+{
+    private readonly Lock _gate = new();
+
+    public void Write(string line)
+    {
+        lock (_gate)
+        {
+            Console.Out.WriteLine(line);
+        }
+    }
+}
+
+internal sealed class FileAuditSink(string path) : IAuditSink, IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly StreamWriter _writer = new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+
+    public void Write(string line)
+    {
+        lock (_gate)
+        {
+            _writer.WriteLine(line);
+        }
+    }
+
+    public void Dispose() => _writer.Dispose();
+}
+
+internal sealed class NullAuditSink : IAuditSink
+{
+    public void Write(string line)
+    {
+    }
+}
+
+/// <summary>In-memory sink; used by tests to read what was audited (it is a real sink, not a mock).</summary>
+internal sealed class MemoryAuditSink : IAuditSink
+{
+    private readonly List<string> _lines = [];
+    private readonly Lock _gate = new();
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lines.ToList();
+            }
+        }
+    }
+
+    public void Write(string line)
+    {
+        lock (_gate)
+        {
+            _lines.Add(line);
+        }
+    }
+}
+
+/// <summary>Formats audit events as RFC 5424 lines and hands them to the configured sink.</summary>
+internal sealed class AuditLog(IAuditSink sink, TimeProvider time, IHttpContextAccessor http)
+{
+    public static IAuditSink CreateSink(AuditOptions options) => options.Sink switch
+    {
+        "stdout" => new StdoutAuditSink(),
+        "none" => new NullAuditSink(),
+        var path => new FileAuditSink(path),
+    };
+
+    public void Write(AuditEvent e)
+    {
+        var ctx = http.HttpContext;
+        var procId = ctx is not null ? RequestIds.Get(ctx) : Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var ip = ctx is not null ? ClientAddresses.Get(ctx)?.ToString() : null;
+        sink.Write(Format(e, time.GetUtcNow(), procId, ip));
+    }
+
+    public static string Format(AuditEvent e, DateTimeOffset at, string procId, string? clientIp)
+    {
+        var sb = new StringBuilder(256);
+        sb.Append('<').Append((e.Facility * 8) + e.Severity).Append(">1 ")
+            .Append(at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
+            .Append(" - conjur ").Append(procId).Append(' ').Append(e.MessageId).Append(' ');
+        foreach (var el in e.Elements)
+        {
+            AppendElement(sb, el);
+        }
+
+        if (clientIp is not null)
+        {
+            AppendElement(sb, SdElement.Of("client", ("ip", clientIp)));
+        }
+
+        AppendElement(sb, SdElement.Of("action", ("result", e.Success ? "success" : "failure"), ("operation", e.Operation)));
+        sb.Append(' ').Append(Sanitize(e.Message));
+        return sb.ToString();
+    }
+
+    private static void AppendElement(StringBuilder sb, SdElement el)
+    {
+        sb.Append('[').Append(el.Id);
+        foreach (var p in el.Params)
+        {
+            sb.Append(' ').Append(p.Key).Append("=\"");
+            foreach (var c in Sanitize(p.Value))
+            {
+                // RFC 5424 §6.3.3: '"', '\' and ']' are escaped inside PARAM-VALUE.
+                if (c is '"' or '\\' or ']')
+                {
+                    sb.Append('\\');
+                }
+
+                sb.Append(c);
+            }
+
+            sb.Append('"');
+        }
+
+        sb.Append(']');
+    }
+
+    // One record is one line: control characters from ids or messages cannot forge a second record.
+    private static string Sanitize(string s) =>
+        s.Any(char.IsControl) ? new string(s.Select(c => char.IsControl(c) ? ' ' : c).ToArray()) : s;
+}

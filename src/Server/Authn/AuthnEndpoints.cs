@@ -1,0 +1,353 @@
+using System.Text;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Credentials;
+using Secrets.Authn.Tokens;
+using Secrets.Server.Accounts;
+using Secrets.Server.Audit;
+using Secrets.Server.Data;
+using Secrets.Server.Http;
+
+namespace Secrets.Server.Authn;
+
+/// <summary>The built-in `authn` authenticator and identity endpoints (spec 2.1).</summary>
+internal static class AuthnEndpoints
+{
+    public static IEndpointRouteBuilder MapAuthnEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/authn/{account}/login", Login).TokenIgnored();
+        app.MapPost("/authn/{account}/{login}/authenticate", Authenticate).TokenIgnored();
+        app.MapPut("/authn/{account}/password", ChangePassword).TokenOptional();
+        app.MapPut("/authn/{account}/api_key", RotateApiKey).TokenOptional();
+        app.MapGet("/whoami", WhoAmI);
+        return app;
+    }
+
+    /// <summary>GET /authn/{account}/login: Basic auth with a password or the API key → the role's API key.</summary>
+    internal static async Task<Results<ContentHttpResult, ConjurError>> Login(
+        HttpContext ctx, CredentialStore credentials, AuditLog audit, CancellationToken ct)
+    {
+        var account = PathSegments.At(ctx, 1);
+        var basic = BasicCredentials.Parse(ctx.Request.Headers.Authorization.ToString());
+        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
+        var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
+
+        // Password first or API key first makes no difference to the answer; always pay for both checks so the time
+        // of a failure tells nothing.
+        var presented = basic?.Secret ?? "";
+        var byKey = credentials.VerifyApiKey(cred, presented);
+        var byPassword = credentials.VerifyPassword(cred, presented);
+        var foreignRole = ctx.Request.Query.ContainsKey("role") && !RoleParamNamesSelf(ctx.Request.Query["role"].ToString(), account, roleId);
+
+        if (cred is null || roleId is null || !(byKey || byPassword) || foreignRole)
+        {
+            var reason = basic is null ? "CONJ00001E Basic authentication required"
+                : cred is null ? $"CONJ00007E '{basic.Value.Login}' not found"
+                : foreignRole ? "Operation attempted against foreign user"
+                : "CONJ00002E Invalid credentials";
+            audit.Write(AuthnEvents.Login(roleId, success: false, reason));
+            return Errors.Unauthorized();
+        }
+
+        audit.Write(AuthnEvents.Login(roleId, success: true, null));
+        return TypedResults.Content(credentials.CurrentApiKey(cred) ?? "", "text/plain");
+    }
+
+    /// <summary>POST /authn/{account}/{login}/authenticate: raw-body API key → access token (JSON, or base64 on request).</summary>
+    internal static async Task<Results<ContentHttpResult, ConjurError>> Authenticate(
+        HttpContext ctx, CredentialStore credentials, TokenService tokens, AuditLog audit, CancellationToken ct)
+    {
+        var account = PathSegments.At(ctx, 1);
+        var login = PathSegments.At(ctx, 2);
+        var roleId = account is not null && login is not null && AccountName.IsValid(account) ? Secrets.Authn.Roles.RoleIds.FromLogin(account, login) : null;
+
+        // The body is the raw API key whatever the Content-Type: never form-decode it (spec 2.1, 11.2).
+        var apiKey = await RawBody.ReadStringAsync(ctx.Request, 4096, ct) ?? "";
+        var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
+        var keyOk = credentials.VerifyApiKey(cred, apiKey.Trim());
+        var client = ClientAddresses.Get(ctx);
+        var ipOk = cred is not null && Restrictions.Allows(cred.RestrictedTo, client);
+
+        if (cred is null || !keyOk || !ipOk || roleId is null || account is null)
+        {
+            var reason = cred is null ? $"CONJ00007E '{login}' not found"
+                : !keyOk ? "CONJ00002E Invalid credentials"
+                : $"CONJ00010E IP address {client} is not authorized";
+            audit.Write(AuthnEvents.Authenticate(roleId, success: false, reason));
+            return Errors.Unauthorized();
+        }
+
+        var token = await tokens.IssueAsync(account, roleId, ct);
+        if (token is null)
+        {
+            audit.Write(AuthnEvents.Authenticate(roleId, success: false, $"CONJ00008E Account '{account}' is not defined in Conjur"));
+            return Errors.Unauthorized();
+        }
+
+        audit.Write(AuthnEvents.Authenticate(roleId, success: true, null));
+        return TokenResponses.Write(ctx, token);
+    }
+
+    /// <summary>PUT /authn/{account}/password: Basic auth only; the body is the new password.</summary>
+    internal static async Task<Results<NoContent, ConjurError>> ChangePassword(
+        HttpContext ctx, CredentialStore credentials, SecretsDbContext db, AuditLog audit, CancellationToken ct)
+    {
+        var account = PathSegments.At(ctx, 1);
+        if (ctx.GetCaller() is not null)
+        {
+            return Errors.CredentialStrengthInsufficient();
+        }
+
+        var basic = BasicCredentials.Parse(ctx.Request.Headers.Authorization.ToString());
+        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
+        var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
+        var presented = basic?.Secret ?? "";
+        var ok = credentials.VerifyApiKey(cred, presented) | credentials.VerifyPassword(cred, presented);
+        if (cred is null || roleId is null || !ok)
+        {
+            audit.Write(AuthnEvents.Password(roleId, false, "CONJ00002E Invalid credentials"));
+            return Errors.Unauthorized();
+        }
+
+        if (ctx.Request.Query.ContainsKey("role") && !RoleParamNamesSelf(ctx.Request.Query["role"].ToString(), account, roleId))
+        {
+            audit.Write(AuthnEvents.Password(roleId, false, "Operation attempted against foreign user"));
+            return Errors.Unauthorized();
+        }
+
+        if (roleId.Split(':', 3)[1] == "host")
+        {
+            audit.Write(AuthnEvents.Password(roleId, false, "Hosts can not have passwords"));
+            return Errors.Forbidden();
+        }
+
+        var password = await RawBody.ReadStringAsync(ctx.Request, 4096, ct) ?? "";
+        if (!PasswordPolicy.IsCompliant(password))
+        {
+            audit.Write(AuthnEvents.Password(roleId, false, "CONJ00046E password does not meet the complexity requirements"));
+            return Errors.PasswordComplexity();
+        }
+
+        credentials.SetPassword(cred, password);
+        await db.SaveChangesAsync(ct);
+        audit.Write(AuthnEvents.Password(roleId, true, null));
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// PUT /authn/{account}/api_key: rotate one's own key with Basic auth. Rotating another role's key with an access
+    /// token needs the authorization engine (the core issue); until then that path answers 403.
+    /// </summary>
+    internal static async Task<Results<ContentHttpResult, ConjurError>> RotateApiKey(
+        HttpContext ctx, CredentialStore credentials, SecretsDbContext db, AuditLog audit, CancellationToken ct)
+    {
+        var account = PathSegments.At(ctx, 1);
+        var roleParam = ctx.Request.Query.ContainsKey("role") ? ctx.Request.Query["role"].ToString() : null;
+
+        if (ctx.GetCaller() is { } caller)
+        {
+            if (roleParam is null || RoleParamNamesSelf(roleParam, account, caller.RoleId))
+            {
+                return Errors.CredentialStrengthInsufficient();
+            }
+
+            return await ApiKeyRotation.RotateOtherAsync(ctx, caller, roleParam, account, ct);
+        }
+
+        var basic = BasicCredentials.Parse(ctx.Request.Headers.Authorization.ToString());
+        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
+        var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
+        var presented = basic?.Secret ?? "";
+        var ok = credentials.VerifyApiKey(cred, presented) | credentials.VerifyPassword(cred, presented);
+        if (cred is null || roleId is null || !ok)
+        {
+            audit.Write(AuthnEvents.Rotate(roleId, roleId, false, "CONJ00002E Invalid credentials"));
+            return Errors.Unauthorized();
+        }
+
+        if (roleParam is not null && !RoleParamNamesSelf(roleParam, account, roleId))
+        {
+            audit.Write(AuthnEvents.Rotate(roleId, roleId, false, "Operation attempted against foreign user"));
+            return Errors.ForeignUser();
+        }
+
+        var key = credentials.Rotate(cred);
+        await db.SaveChangesAsync(ct);
+        audit.Write(AuthnEvents.Rotate(roleId, roleId, true, null));
+        return TypedResults.Content(key, "text/plain");
+    }
+
+    /// <summary>GET /whoami.</summary>
+    internal static JsonHttpResult<WhoAmIResponse> WhoAmI(HttpContext ctx, AuditLog audit)
+    {
+        var caller = ctx.RequiredCaller();
+        audit.Write(AuthnEvents.WhoAmI(caller.RoleId));
+        return TypedResults.Json(new WhoAmIResponse(
+            ClientAddresses.Get(ctx)?.ToString() ?? "",
+            ctx.Request.Headers.UserAgent.ToString(),
+            caller.Account,
+            caller.Login,
+            JsonTimes.Format(caller.IssuedAt)));
+    }
+
+    /// <summary>`?role=` may be `kind:id` or `account:kind:id`; true when it names the caller itself.</summary>
+    internal static bool RoleParamNamesSelf(string role, string? account, string? roleId)
+    {
+        if (account is null || roleId is null)
+        {
+            return false;
+        }
+
+        var full = RoleParams.FromParam(account, role);
+        return full is not null && string.Equals(full, roleId, StringComparison.Ordinal);
+    }
+
+    internal sealed record WhoAmIResponse(
+        [property: JsonPropertyName("client_ip")] string ClientIp,
+        [property: JsonPropertyName("user_agent")] string UserAgent,
+        [property: JsonPropertyName("account")] string Account,
+        [property: JsonPropertyName("username")] string Username,
+        [property: JsonPropertyName("token_issued_at")] string TokenIssuedAt);
+}
+
+/// <summary>Rotation of another role's API key with an access token (spec 2.1); completed by the authorization engine.</summary>
+internal static class ApiKeyRotation
+{
+    public static Task<Results<ContentHttpResult, ConjurError>> RotateOtherAsync(HttpContext ctx, Caller caller, string roleParam, string? account, CancellationToken ct)
+    {
+        _ = (ctx, caller, roleParam, account, ct);
+        return Task.FromResult<Results<ContentHttpResult, ConjurError>>(Errors.Forbidden());
+    }
+}
+
+/// <summary>Role ids from the `role` query parameter: `kind:id` or `account:kind:id`.</summary>
+internal static class RoleParams
+{
+    public static string? FromParam(string account, string role)
+    {
+        var parts = role.Split(':', 3);
+        return parts.Length switch
+        {
+            2 when parts[0].Length > 0 && parts[1].Length > 0 => $"{account}:{parts[0]}:{parts[1]}",
+            3 when parts.All(p => p.Length > 0) => role,
+            _ => null,
+        };
+    }
+
+    public static (string Account, string Kind, string Identifier)? Split(string id)
+    {
+        var parts = id.Split(':', 3);
+        return parts.Length == 3 ? (parts[0], parts[1], parts[2]) : null;
+    }
+}
+
+/// <summary>HTTP Basic credentials (login may not contain ':'; the secret may).</summary>
+internal static class BasicCredentials
+{
+    public static (string Login, string Secret)? Parse(string header)
+    {
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
+            var i = decoded.IndexOf(':', StringComparison.Ordinal);
+            return i <= 0 ? null : (decoded[..i], decoded[(i + 1)..]);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
+
+internal static class RawBody
+{
+    /// <summary>Reads the raw body as UTF-8 up to <paramref name="max"/> bytes; null when larger or not UTF-8.</summary>
+    public static async Task<string?> ReadStringAsync(HttpRequest request, int max, CancellationToken ct)
+    {
+        var bytes = await ReadBytesAsync(request, max, ct);
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new UTF8Encoding(false, true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    public static async Task<byte[]?> ReadBytesAsync(HttpRequest request, long max, CancellationToken ct)
+    {
+        using var ms = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        int n;
+        while ((n = await request.Body.ReadAsync(buffer, ct)) > 0)
+        {
+            if (ms.Length + n > max)
+            {
+                return null;
+            }
+
+            ms.Write(buffer, 0, n);
+        }
+
+        return ms.ToArray();
+    }
+}
+
+/// <summary>JSON times as Rails renders them: ISO-8601 with milliseconds and a numeric UTC offset.</summary>
+internal static class JsonTimes
+{
+    public static string Format(DateTimeOffset t) =>
+        t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+00:00'", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string Format(DateTime utc) => Format(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)));
+}
+
+/// <summary>The audit records of the authn endpoints (spec 8.2).</summary>
+internal static class AuthnEvents
+{
+    public static AuditEvent Login(string? roleId, bool success, string? reason) =>
+        Authn("login", roleId, success, success
+            ? $"{roleId} successfully logged in with authenticator authn"
+            : $"{roleId ?? "unknown"} failed to login with authenticator authn: {reason}");
+
+    public static AuditEvent Authenticate(string? roleId, bool success, string? reason) =>
+        Authn("authenticate", roleId, success, success
+            ? $"{roleId} successfully authenticated with authenticator authn"
+            : $"{roleId ?? "unknown"} failed to authenticate with authenticator authn: {reason}");
+
+    public static AuditEvent Password(string? roleId, bool success, string? reason) =>
+        AuditEvent.Create("password", "change", success,
+            success ? $"{roleId} successfully changed their password" : $"{roleId ?? "unknown"} failed to change their password: {reason}",
+            SdElement.Of("auth", ("user", roleId ?? "not-found")),
+            SdElement.Of("subject", ("role", roleId ?? "not-found")));
+
+    public static AuditEvent Rotate(string? caller, string? target, bool success, string? reason) =>
+        AuditEvent.Create("api-key", "rotate", success,
+            success
+                ? caller == target ? $"{caller} successfully rotated their API key" : $"{caller} successfully rotated the api key for {target}"
+                : $"{caller ?? "unknown"} failed to rotate the api key for {target ?? "unknown"}: {reason}",
+            SdElement.Of("auth", ("user", caller ?? "not-found")),
+            SdElement.Of("subject", ("role", target ?? "not-found")));
+
+    public static AuditEvent WhoAmI(string roleId) =>
+        new("identity-check", AuditEvent.FacilityAuth, AuditEvent.SeverityInfo, "check", true,
+            [SdElement.Of("subject", ("role", roleId)), SdElement.Of("auth", ("user", roleId))],
+            $"{roleId} checked its identity using whoami");
+
+    private static AuditEvent Authn(string operation, string? roleId, bool success, string message) =>
+        AuditEvent.Create("authn", operation, success, message,
+            SdElement.Of("subject", ("role", roleId ?? "not-found")),
+            SdElement.Of("auth", ("user", roleId ?? "not-found"), ("authenticator", "authn"), ("service", "")));
+}

@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Credentials;
+using Secrets.Server.Crypto;
+using Secrets.Server.Data;
+
+namespace Secrets.Server.Authn;
+
+/// <summary>
+/// Credentials of users and hosts: API keys and passwords.
+///
+/// API keys. The database never holds an API key, neither plain nor encrypted. Each credential row holds a random
+/// 32-byte seed; the key is HMAC-SHA256(K_derive, role id ‖ 0 ‖ seed) in Conjur's API-key alphabet, and the row also
+/// holds HMAC-SHA256(K_hash, key) for constant-time verification. K_derive and K_hash are derived from the data key
+/// (HKDF), so a stolen database without the data key yields no key and cannot be used to test guesses. Deriving
+/// (rather than only hashing a random key) lets `GET /authn/{account}/login` return the role's current key, as
+/// Conjur clients expect, without rotating it. Rotation draws a new seed.
+///
+/// Passwords are Argon2id PHC strings, encrypted at rest with the role id as associated data.
+/// Verification of an unknown role still does the same work (dummy HMAC / dummy Argon2) so that the time of a
+/// failure does not tell whether the role exists.
+/// </summary>
+internal sealed class CredentialStore(SecretsDbContext db, DataKeyCipher cipher, PasswordHasher passwords, TimeProvider time)
+{
+    private static readonly byte[] DummySeed = new byte[32];
+
+    public Task<CredentialEntity?> FindAsync(string roleId, CancellationToken ct) =>
+        db.Credentials.SingleOrDefaultAsync(c => c.RoleId == roleId, ct);
+
+    /// <summary>Creates (and adds to the context) fresh credentials; returns the new API key.</summary>
+    public (CredentialEntity Credential, string ApiKey) Create(string roleId, string account, string restrictedTo = "")
+    {
+        var seed = RandomNumberGenerator.GetBytes(32);
+        var key = Derive(roleId, seed);
+        var cred = new CredentialEntity
+        {
+            RoleId = roleId,
+            Account = account,
+            ApiKeySeed = seed,
+            ApiKeyHash = Hash(key),
+            RestrictedTo = restrictedTo,
+            UpdatedAt = time.GetUtcNow().UtcDateTime,
+        };
+        db.Credentials.Add(cred);
+        return (cred, key);
+    }
+
+    /// <summary>Draws a new seed: the old key stops working immediately. Caller saves.</summary>
+    public string Rotate(CredentialEntity cred)
+    {
+        var seed = RandomNumberGenerator.GetBytes(32);
+        var key = Derive(cred.RoleId, seed);
+        cred.ApiKeySeed = seed;
+        cred.ApiKeyHash = Hash(key);
+        cred.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        return key;
+    }
+
+    /// <summary>The role's current API key (for login), or null when it has none.</summary>
+    public string? CurrentApiKey(CredentialEntity cred) => cred.ApiKeySeed is { } seed ? Derive(cred.RoleId, seed) : null;
+
+    /// <summary>Constant-time API-key check; a null credential still pays for one HMAC and one comparison.</summary>
+    public bool VerifyApiKey(CredentialEntity? cred, string presented)
+    {
+        var presentedHash = Hash(presented);
+        var stored = cred?.ApiKeyHash ?? Hash(Derive("dummy", DummySeed));
+        var ok = CryptographicOperations.FixedTimeEquals(presentedHash, stored);
+        return ok && cred is not null && !IsExpired(cred);
+    }
+
+    /// <summary>Password check (Argon2id); a role without a password, or no role, runs the dummy verification.</summary>
+    public bool VerifyPassword(CredentialEntity? cred, string presented)
+    {
+        if (cred?.EncryptedPasswordHash is not { } encrypted)
+        {
+            passwords.VerifyDummy(presented);
+            return false;
+        }
+
+        var phc = cipher.DecryptString(encrypted, cred.RoleId);
+        return passwords.Verify(presented, phc) && !IsExpired(cred);
+    }
+
+    public void SetPassword(CredentialEntity cred, string password)
+    {
+        cred.EncryptedPasswordHash = cipher.EncryptString(passwords.Hash(password), cred.RoleId);
+        cred.UpdatedAt = time.GetUtcNow().UtcDateTime;
+    }
+
+    private bool IsExpired(CredentialEntity cred) => cred.Expiration is { } exp && exp <= time.GetUtcNow().UtcDateTime;
+
+    private string Derive(string roleId, byte[] seed)
+    {
+        var role = Encoding.UTF8.GetBytes(roleId);
+        var input = new byte[role.Length + 1 + seed.Length];
+        role.CopyTo(input, 0);
+        seed.CopyTo(input, role.Length + 1);
+        return ApiKeys.Encode(HMACSHA256.HashData(cipher.ApiKeyDerivationKey, input));
+    }
+
+    private byte[] Hash(string apiKey) => HMACSHA256.HashData(cipher.ApiKeyHashKey, Encoding.UTF8.GetBytes(apiKey));
+}

@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Network;
+using Secrets.Authn.Tokens;
+using Secrets.Authn.Wire;
+using Secrets.Server.Accounts;
+using Secrets.Server.Configuration;
+using Secrets.Server.Crypto;
+using Secrets.Server.Data;
+using Secrets.Server.Http;
+
+namespace Secrets.Server.Authn;
+
+/// <summary>
+/// The accounts' token-signing keys, decrypted once and kept in memory. A key this node has not seen (an account
+/// created through another node sharing the database) is loaded on first use; unknown key ids reload the ring at
+/// most once a second so that tokens with random key ids cannot turn into a database load.
+/// </summary>
+internal sealed class KeyRing(ISecretsDbFactory dbFactory, DataKeyCipher cipher, TimeProvider time) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, TokenSigningKey> _byAccount = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TrustedTokenKey> _byKid = new(StringComparer.Ordinal);
+    private readonly Lock _reloadGate = new();
+    private long _lastReloadTicks = long.MinValue;
+
+    public TokenSigningKey? SigningKey(string account)
+    {
+        if (_byAccount.TryGetValue(account, out var key))
+        {
+            return key;
+        }
+
+        Reload(force: true);
+        return _byAccount.GetValueOrDefault(account);
+    }
+
+    public TrustedTokenKey? ByKid(string kid)
+    {
+        if (_byKid.TryGetValue(kid, out var key))
+        {
+            return key;
+        }
+
+        Reload(force: false);
+        return _byKid.GetValueOrDefault(kid);
+    }
+
+    private void Reload(bool force)
+    {
+        lock (_reloadGate)
+        {
+            var now = time.GetTimestamp();
+            if (!force && _lastReloadTicks != long.MinValue && time.GetElapsedTime(_lastReloadTicks, now) < TimeSpan.FromSeconds(1))
+            {
+                return;
+            }
+
+            _lastReloadTicks = now;
+            using var db = dbFactory.Create();
+            foreach (var row in db.SigningKeys.AsNoTracking().ToList())
+            {
+                if (_byKid.ContainsKey(row.Fingerprint))
+                {
+                    continue;
+                }
+
+                var key = TokenSigningKey.ImportPkcs8(cipher.Decrypt(row.PrivateKey, AccountService.SigningKeyId(row.Account)));
+                _byAccount[row.Account] = key;
+                _byKid[key.Kid] = new TrustedTokenKey(row.Account, key.VerificationKey);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var key in _byAccount.Values)
+        {
+            key.Dispose();
+        }
+    }
+}
+
+internal sealed record TokenOutcome(Caller? Caller, ConjurError? Error);
+
+/// <summary>Issues and verifies access tokens (spec 3) with the account's key and the configured lifetimes.</summary>
+internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvider time)
+{
+    /// <summary>The token JSON for a role, or null when the account has no signing key.</summary>
+    public Task<string?> IssueAsync(string account, string roleId, CancellationToken ct)
+    {
+        _ = ct;
+        var key = keys.SigningKey(account);
+        var login = Secrets.Authn.Roles.RoleIds.ToLogin(roleId);
+        if (key is null || login is null)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        var ttl = login.StartsWith("host/", StringComparison.Ordinal) ? options.HostTtl : options.UserTtl;
+        if (ttl < TimeSpan.FromSeconds(1))
+        {
+            ttl = TimeSpan.FromSeconds(1);
+        }
+
+        return Task.FromResult<string?>(AccessTokens.Issue(key, login, time.GetUtcNow(), ttl));
+    }
+
+    public TokenOutcome Verify(string? header, IPAddress? client)
+    {
+        var result = AccessTokens.Verify(header, keys.ByKid, time.GetUtcNow());
+        if (!result.Succeeded)
+        {
+            return new TokenOutcome(null, ConjurError.PlainText(401, result.ErrorMessage));
+        }
+
+        var t = result.Token;
+        if (t.Cidrs.Count > 0 && (client is null || !CidrRestriction.IsAllowed(client, t.Cidrs)))
+        {
+            return new TokenOutcome(null, Errors.IpRejected());
+        }
+
+        return new TokenOutcome(new Caller(t.Account, t.RoleId, t.Subject, t.IssuedAt), null);
+    }
+}
+
+/// <summary>The authenticate response: token JSON, or its Base64 when Accept-Encoding lists base64 (spec 2.1).</summary>
+internal static class TokenResponses
+{
+    public static ContentHttpResult Write(HttpContext ctx, string tokenJson)
+    {
+        if (AcceptEncoding.ListsBase64(ctx.Request.Headers.AcceptEncoding.ToString()))
+        {
+            ctx.Response.Headers.ContentEncoding = "base64";
+            return TypedResults.Content(AccessTokens.ToBase64(tokenJson), "text/plain");
+        }
+
+        return TypedResults.Content(tokenJson, "application/json");
+    }
+}
+
+/// <summary>restricted_to enforcement at authentication (spec 4.2).</summary>
+internal static class Restrictions
+{
+    public static IReadOnlyList<string> Parse(string stored) =>
+        stored.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public static bool Allows(string stored, IPAddress? client)
+    {
+        var cidrs = Parse(stored);
+        return cidrs.Count == 0 || (client is not null && CidrRestriction.IsAllowed(client, cidrs));
+    }
+}
+
+internal static class ClientAddressMiddleware
+{
+    /// <summary>Resolves the client address once per request (X-Forwarded-For only behind trusted proxies, spec 1.3).</summary>
+    public static void UseClientAddress(this WebApplication app)
+    {
+        var network = app.Services.GetRequiredService<NetworkOptions>();
+        var trusted = new TrustedProxies(network.TrustedProxies);
+        app.Use((ctx, next) =>
+        {
+            var forwarded = ctx.Request.Headers["X-Forwarded-For"];
+            ClientAddresses.Set(ctx, ClientAddress.Resolve(ctx.Connection.RemoteIpAddress, forwarded.Count == 0 ? null : string.Join(',', forwarded.ToArray()), trusted));
+            return next(ctx);
+        });
+    }
+}

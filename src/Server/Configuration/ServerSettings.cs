@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Net;
+using Secrets.Server.Data;
+
+namespace Secrets.Server.Configuration;
+
+/// <summary>Where the data key comes from; the key bytes themselves are read once at start-up.</summary>
+internal sealed record EncryptionOptions(byte[] DataKey, string Source);
+
+/// <summary>Access-token lifetimes (spec 3.2: default 480 s, clamped to 0…5 h).</summary>
+internal sealed record TokenOptions(TimeSpan UserTtl, TimeSpan HostTtl)
+{
+    public static readonly TimeSpan Default = TimeSpan.FromSeconds(480);
+    public static readonly TimeSpan Max = TimeSpan.FromHours(5);
+}
+
+/// <summary>Proxies whose X-Forwarded-For is trusted (loopback always is, spec 1.3).</summary>
+internal sealed record NetworkOptions(IReadOnlyList<IPNetwork> TrustedProxies);
+
+/// <summary>Where RFC 5424 audit records go: "stdout", "none", or a file path.</summary>
+internal sealed record AuditOptions(string Sink);
+
+internal sealed record LimitsOptions(long MaxRequestBodyBytes, int SecretsVersionLimit, int PolicyVersionLimit, int ResourceListLimitMax);
+
+/// <summary>
+/// The server's whole configuration, resolved once from the environment (SECRETS_* names, with Conjur's names as
+/// aliases) and the command line. Invalid values stop start-up with a message naming the setting, never the value.
+/// </summary>
+internal sealed record ServerSettings
+{
+    public required DatabaseTarget Database { get; init; }
+    public required EncryptionOptions Encryption { get; init; }
+    public required TokenOptions Tokens { get; init; }
+    public required NetworkOptions Network { get; init; }
+    public required AuditOptions Audit { get; init; }
+    public required LimitsOptions Limits { get; init; }
+
+    /// <summary>The data directory (embedded SQLite database, generated data key, bootstrap API key file).</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>Account created at first start when missing (SECRETS_ACCOUNT / CONJUR_ACCOUNT; "default" on the embedded default).</summary>
+    public string? BootstrapAccount { get; init; }
+
+    /// <summary>Statically enabled authenticators (SECRETS_AUTHENTICATORS / CONJUR_AUTHENTICATORS; default "authn").</summary>
+    public required IReadOnlyList<string> Authenticators { get; init; }
+
+    public bool Migrate { get; init; } = true;
+
+    public string Urls { get; init; } = "http://127.0.0.1:8080";
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
+
+internal sealed class ConfigurationException(string message) : Exception(message);
+
+internal static class SettingsLoader
+{
+    public const string DefaultAccount = "default";
+    public const string DataKeyFileName = "data-key";
+    public const string DatabaseFileName = "secrets.db";
+
+    /// <summary>Reads the first of several names that is set (SECRETS_* first, then the Conjur alias).</summary>
+    public static string? First(Func<string, string?> env, params string[] names)
+    {
+        foreach (var n in names)
+        {
+            var v = env(n);
+            if (!string.IsNullOrWhiteSpace(v))
+            {
+                return v.Trim();
+            }
+        }
+
+        return null;
+    }
+
+    public static string DefaultDataDir(Func<string, string?> env) =>
+        First(env, "SECRETS_DATA_DIR") ?? Path.GetFullPath(".secrets-data");
+
+    /// <summary>Resolves the settings. <paramref name="generateMissingDataKey"/> lets `serve` create a data key for the embedded default.</summary>
+    public static ServerSettings Load(Func<string, string?> env, string? dataDirOption, bool generateMissingDataKey)
+    {
+        var dataDir = Path.GetFullPath(dataDirOption ?? DefaultDataDir(env));
+
+        var dbSetting = First(env, "SECRETS_DATABASE", "DATABASE_URL");
+        DatabaseTarget database;
+        var embedded = dbSetting is null;
+        if (dbSetting is null)
+        {
+            database = DatabaseTarget.ForSqliteFile(Path.Combine(dataDir, DatabaseFileName));
+        }
+        else
+        {
+            database = DatabaseTarget.Parse(dbSetting, out var error) ?? throw new ConfigurationException($"SECRETS_DATABASE/DATABASE_URL: {error}");
+        }
+
+        var encryption = LoadDataKey(env, dataDir, generateMissingDataKey && embedded);
+
+        var tokens = new TokenOptions(
+            Ttl(env, "CONJUR_USER_AUTHORIZATION_TOKEN_TTL", "SECRETS_USER_TOKEN_TTL"),
+            Ttl(env, "CONJUR_HOST_AUTHORIZATION_TOKEN_TTL", "SECRETS_HOST_TOKEN_TTL"));
+
+        var proxies = new List<IPNetwork>();
+        foreach (var item in (First(env, "SECRETS_TRUSTED_PROXIES", "CONJUR_TRUSTED_PROXIES", "TRUSTED_PROXIES") ?? "")
+                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (IPNetwork.TryParse(item, out var net))
+            {
+                proxies.Add(net);
+            }
+            else if (IPAddress.TryParse(item, out var ip))
+            {
+                proxies.Add(new IPNetwork(ip, ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else
+            {
+                throw new ConfigurationException($"CONJUR_TRUSTED_PROXIES: '{item}' is not an IP address or CIDR range");
+            }
+        }
+
+        var authenticators = (First(env, "SECRETS_AUTHENTICATORS", "CONJUR_AUTHENTICATORS") ?? "authn")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        var account = First(env, "SECRETS_ACCOUNT", "CONJUR_ACCOUNT") ?? (embedded ? DefaultAccount : null);
+        if (account is not null && !Accounts.AccountName.IsValid(account))
+        {
+            throw new ConfigurationException("SECRETS_ACCOUNT/CONJUR_ACCOUNT: an account name may not be empty or contain a space, ':' or '/'");
+        }
+
+        return new ServerSettings
+        {
+            Database = database,
+            Encryption = encryption,
+            Tokens = tokens,
+            Network = new NetworkOptions(proxies),
+            Audit = new AuditOptions(First(env, "SECRETS_AUDIT") ?? "stdout"),
+            Limits = new LimitsOptions(
+                Integer(env, "SECRETS_MAX_REQUEST_BODY_BYTES", 16L * 1024 * 1024, 1024, long.MaxValue),
+                (int)Integer(env, "SECRETS_VERSION_LIMIT", 20, 1, 1000),
+                (int)Integer(env, "POLICIES_VERSION_LIMIT", 20, 1, 1000),
+                (int)Integer(env, "CONJUR_API_RESOURCE_LIST_LIMIT_MAX", 1000, 0, int.MaxValue)),
+            DataDir = dataDir,
+            BootstrapAccount = account,
+            Authenticators = authenticators,
+        };
+    }
+
+    private static TimeSpan Ttl(Func<string, string?> env, params string[] names)
+    {
+        var raw = First(env, names);
+        if (raw is null)
+        {
+            return TokenOptions.Default;
+        }
+
+        if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
+        {
+            throw new ConfigurationException($"{names[0]}: must be a whole number of seconds");
+        }
+
+        // Conjur clamps rather than refuses (spec 3.2).
+        return TimeSpan.FromSeconds(Math.Clamp(seconds, 0, (long)TokenOptions.Max.TotalSeconds));
+    }
+
+    private static long Integer(Func<string, string?> env, string name, long fallback, long min, long max)
+    {
+        var raw = First(env, name);
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw new ConfigurationException($"{name}: must be a whole number between {min} and {max}");
+        }
+
+        return value;
+    }
+
+    private static EncryptionOptions LoadDataKey(Func<string, string?> env, string dataDir, bool mayGenerate)
+    {
+        var inline = First(env, "SECRETS_DATA_KEY", "CONJUR_DATA_KEY");
+        if (inline is not null)
+        {
+            return new EncryptionOptions(DecodeKey(inline, "SECRETS_DATA_KEY/CONJUR_DATA_KEY"), "environment");
+        }
+
+        var file = First(env, "SECRETS_DATA_KEY_FILE", "CONJUR_DATA_KEY_FILE");
+        if (file is not null)
+        {
+            if (!File.Exists(file))
+            {
+                throw new ConfigurationException($"SECRETS_DATA_KEY_FILE: file '{file}' does not exist");
+            }
+
+            return new EncryptionOptions(DecodeKey(File.ReadAllText(file), "SECRETS_DATA_KEY_FILE"), file);
+        }
+
+        var local = Path.Combine(dataDir, DataKeyFileName);
+        if (File.Exists(local))
+        {
+            return new EncryptionOptions(DecodeKey(File.ReadAllText(local), local), local);
+        }
+
+        if (!mayGenerate)
+        {
+            throw new ConfigurationException(
+                "no data key: set SECRETS_DATA_KEY (or CONJUR_DATA_KEY) to the base64 of 32 random bytes, "
+                + "or SECRETS_DATA_KEY_FILE to a file holding it; `data-key generate` prints a fresh one");
+        }
+
+        Directory.CreateDirectory(dataDir);
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        FilePermissions.WriteSecretFile(local, Convert.ToBase64String(key) + "\n");
+        return new EncryptionOptions(key, local);
+    }
+
+    private static byte[] DecodeKey(string value, string source)
+    {
+        try
+        {
+            var key = Convert.FromBase64String(value.Trim());
+            if (key.Length == 32)
+            {
+                return key;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        throw new ConfigurationException($"{source}: the data key must be the base64 encoding of exactly 32 bytes");
+    }
+}
+
+internal static class FilePermissions
+{
+    /// <summary>Writes a file readable by its owner only (0600), created with that mode so it is never briefly world-readable.</summary>
+    public static void WriteSecretFile(string path, string contents)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(path, options))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(contents);
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+}

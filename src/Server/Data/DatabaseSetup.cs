@@ -1,0 +1,225 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Npgsql;
+
+namespace Secrets.Server.Data;
+
+internal enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>Which database, parsed from SECRETS_DATABASE / DATABASE_URL or defaulted to SQLite in the data directory.</summary>
+internal sealed record DatabaseTarget(DatabaseProvider Provider, string ConnectionString)
+{
+    /// <summary>
+    /// Accepts <c>postgres://user:pass@host:port/db</c> (Conjur's DATABASE_URL form), an Npgsql connection string
+    /// (<c>Host=…;Username=…</c>), or <c>sqlite:PATH</c>. Returns null and a message for anything else.
+    /// </summary>
+    public static DatabaseTarget? Parse(string value, out string? error)
+    {
+        error = null;
+        var v = value.Trim();
+        if (v.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
+        {
+            var path = v["sqlite:".Length..];
+            if (path.Length == 0)
+            {
+                error = "sqlite: needs a file path, e.g. sqlite:/var/lib/secrets/secrets.db";
+                return null;
+            }
+
+            return ForSqliteFile(path);
+        }
+
+        if (v.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || v.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!Uri.TryCreate(v, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+            {
+                error = "the database URL is not a valid postgres:// URL";
+                return null;
+            }
+
+            var b = new NpgsqlConnectionStringBuilder
+            {
+                Host = uri.Host,
+                Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+                Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
+            };
+            if (!string.IsNullOrEmpty(uri.UserInfo))
+            {
+                var parts = uri.UserInfo.Split(':', 2);
+                b.Username = Uri.UnescapeDataString(parts[0]);
+                if (parts.Length == 2)
+                {
+                    b.Password = Uri.UnescapeDataString(parts[1]);
+                }
+            }
+
+            foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var kv = pair.Split('=', 2);
+                if (kv.Length == 2 && kv[0].Equals("sslmode", StringComparison.OrdinalIgnoreCase)
+                    && Enum.TryParse<SslMode>(kv[1].Replace("-", "", StringComparison.Ordinal), true, out var mode))
+                {
+                    b.SslMode = mode;
+                }
+            }
+
+            return new DatabaseTarget(DatabaseProvider.Postgres, b.ConnectionString);
+        }
+
+        if (v.Contains("Host=", StringComparison.OrdinalIgnoreCase) || v.Contains("Server=", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                return new DatabaseTarget(DatabaseProvider.Postgres, new NpgsqlConnectionStringBuilder(v).ConnectionString);
+            }
+            catch (ArgumentException)
+            {
+                error = "the database connection string is not a valid Npgsql connection string";
+                return null;
+            }
+        }
+
+        error = "unrecognised database setting: use postgres://user:pass@host:port/db, an Npgsql connection string, or sqlite:PATH";
+        return null;
+    }
+
+    public static DatabaseTarget ForSqliteFile(string path) => new(
+        DatabaseProvider.Sqlite,
+        new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        }.ConnectionString);
+
+    /// <summary>A description safe to log: never the password.</summary>
+    public string Describe()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            return "sqlite:" + new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+        }
+
+        var b = new NpgsqlConnectionStringBuilder(ConnectionString);
+        return $"postgres://{b.Host}:{b.Port}/{b.Database}";
+    }
+}
+
+internal static class DatabaseSetup
+{
+    /// <summary>Registers the provider's context, a scoped <see cref="SecretsDbContext"/> and a factory for singletons.</summary>
+    public static IServiceCollection AddSecretsDatabase(this IServiceCollection services, DatabaseTarget target)
+    {
+        services.AddSingleton(target);
+        if (target.Provider == DatabaseProvider.Sqlite)
+        {
+            services.AddDbContextFactory<SqliteSecretsDbContext>(o => ConfigureSqlite(o, target.ConnectionString));
+            services.AddSingleton<ISecretsDbFactory>(sp => new SecretsDbFactory<SqliteSecretsDbContext>(
+                sp.GetRequiredService<IDbContextFactory<SqliteSecretsDbContext>>()));
+        }
+        else
+        {
+            services.AddDbContextFactory<PostgresSecretsDbContext>(o => ConfigurePostgres(o, target.ConnectionString));
+            services.AddSingleton<ISecretsDbFactory>(sp => new SecretsDbFactory<PostgresSecretsDbContext>(
+                sp.GetRequiredService<IDbContextFactory<PostgresSecretsDbContext>>()));
+        }
+
+        services.AddScoped(sp => sp.GetRequiredService<ISecretsDbFactory>().Create());
+        return services;
+    }
+
+    public static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
+        o.UseSqlite(connectionString, s => s.MigrationsHistoryTable("__ef_migrations"));
+
+    public static void ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
+        o.UseNpgsql(connectionString, s => s.MigrationsHistoryTable("__ef_migrations"));
+
+    /// <summary>Creates a short-lived context outside DI (admin commands, start-up).</summary>
+    public static SecretsDbContext CreateContext(DatabaseTarget target)
+    {
+        if (target.Provider == DatabaseProvider.Sqlite)
+        {
+            var o = new DbContextOptionsBuilder<SqliteSecretsDbContext>();
+            ConfigureSqlite(o, target.ConnectionString);
+            return new SqliteSecretsDbContext(o.Options);
+        }
+
+        var p = new DbContextOptionsBuilder<PostgresSecretsDbContext>();
+        ConfigurePostgres(p, target.ConnectionString);
+        return new PostgresSecretsDbContext(p.Options);
+    }
+
+    /// <summary>
+    /// Applies pending migrations. EF Core (9+) takes a database-wide migration lock around this itself
+    /// (a lock table on SQLite, an advisory lock on PostgreSQL), so several nodes starting at once are safe.
+    /// SQLite is switched to WAL so readers never wait for the writer.
+    /// </summary>
+    public static async Task MigrateAsync(DatabaseTarget target, CancellationToken ct)
+    {
+        if (target.Provider == DatabaseProvider.Sqlite)
+        {
+            var path = new SqliteConnectionStringBuilder(target.ConnectionString).DataSource;
+            var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(dir))
+            {
+                Directory.CreateDirectory(dir);
+            }
+        }
+
+        await using var db = CreateContext(target);
+        if (target.Provider == DatabaseProvider.Sqlite)
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+
+        await db.Database.MigrateAsync(ct);
+    }
+
+    public static async Task<bool> HasPendingMigrationsAsync(DatabaseTarget target, CancellationToken ct)
+    {
+        await using var db = CreateContext(target);
+        return (await db.Database.GetPendingMigrationsAsync(ct)).Any();
+    }
+}
+
+/// <summary>Creates contexts for code that outlives a request scope (snapshot cache, admin commands).</summary>
+internal interface ISecretsDbFactory
+{
+    SecretsDbContext Create();
+}
+
+internal sealed class SecretsDbFactory<T>(IDbContextFactory<T> inner) : ISecretsDbFactory
+    where T : SecretsDbContext
+{
+    public SecretsDbContext Create() => inner.CreateDbContext();
+}
+
+/// <summary>Used by <c>dotnet ef migrations add … --context SqliteSecretsDbContext</c>.</summary>
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteSecretsDbContext>
+{
+    public SqliteSecretsDbContext CreateDbContext(string[] args)
+    {
+        var o = new DbContextOptionsBuilder<SqliteSecretsDbContext>();
+        DatabaseSetup.ConfigureSqlite(o, "Data Source=design-time.db");
+        return new SqliteSecretsDbContext(o.Options);
+    }
+}
+
+/// <summary>Used by <c>dotnet ef migrations add … --context PostgresSecretsDbContext</c>.</summary>
+internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresSecretsDbContext>
+{
+    public PostgresSecretsDbContext CreateDbContext(string[] args)
+    {
+        var o = new DbContextOptionsBuilder<PostgresSecretsDbContext>();
+        DatabaseSetup.ConfigurePostgres(o, "Host=localhost;Database=design_time;Username=design_time");
+        return new PostgresSecretsDbContext(o.Options);
+    }
+}

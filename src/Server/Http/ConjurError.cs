@@ -1,0 +1,188 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Secrets.Server.Http;
+
+/// <summary>
+/// One error result type for the whole API: the Conjur v1 envelope of spec 1.4
+/// (<c>{"error":{"code","message","target","details","innererror"}}</c>), an empty body ("head N"), or a plain-text body.
+/// Every code and message the server sends lives in <see cref="Errors"/>.
+/// </summary>
+internal sealed class ConjurError : IResult, IStatusCodeHttpResult
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private readonly ErrorEnvelope? _body;
+    private readonly string? _text;
+    private readonly (string Name, string Value)? _header;
+
+    private ConjurError(int status, ErrorEnvelope? body, string? text, (string, string)? header = null)
+    {
+        StatusCode = status;
+        _body = body;
+        _text = text;
+        _header = header;
+    }
+
+    public int StatusCode { get; }
+
+    int? IStatusCodeHttpResult.StatusCode => StatusCode;
+
+    /// <summary>The error message, for audit records (null for empty bodies).</summary>
+    public string? Message => _body?.Error.Message ?? _text;
+
+    public static ConjurError Envelope(int status, ErrorBody body, (string, string)? header = null) => new(status, new ErrorEnvelope(body), null, header);
+
+    public static ConjurError Head(int status) => new(status, null, null);
+
+    public static ConjurError PlainText(int status, string text) => new(status, null, text);
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = StatusCode;
+        if (_header is { } h)
+        {
+            response.Headers[h.Name] = h.Value;
+        }
+
+        if (_body is not null)
+        {
+            response.ContentType = "application/json";
+            await JsonSerializer.SerializeAsync(response.Body, _body, Json, httpContext.RequestAborted);
+        }
+        else if (_text is not null)
+        {
+            response.ContentType = "text/plain";
+            await response.WriteAsync(_text, httpContext.RequestAborted);
+        }
+    }
+}
+
+internal sealed record ErrorEnvelope([property: JsonPropertyName("error")] ErrorBody Error);
+
+internal sealed record ErrorBody(
+    [property: JsonPropertyName("code")] string Code,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("target")] string? Target = null,
+    [property: JsonPropertyName("details")] object? Details = null,
+    [property: JsonPropertyName("innererror")] object? InnerError = null);
+
+internal sealed record ErrorDetail(
+    [property: JsonPropertyName("code")] string Code,
+    [property: JsonPropertyName("target")] string Target,
+    [property: JsonPropertyName("message")] string Message);
+
+internal sealed record PolicyInnerError(
+    [property: JsonPropertyName("code")] string Code,
+    [property: JsonPropertyName("filename")] string Filename,
+    [property: JsonPropertyName("line")] int Line,
+    [property: JsonPropertyName("column")] int Column);
+
+/// <summary>The error catalog (spec 1.2, 1.4, 2.x): every status, code and message text the server answers with.</summary>
+internal static class Errors
+{
+    // Token middleware (spec 1.2): text/plain bodies.
+    public static ConjurError AuthorizationMissing() => ConjurError.PlainText(401, "Authorization missing");
+
+    public static ConjurError MalformedToken() => ConjurError.PlainText(401, "Malformed authorization token");
+
+    public static ConjurError InvalidToken() => ConjurError.PlainText(401, "Unauthorized: Invalid token");
+
+    public static ConjurError UnrecognizedClaims() => ConjurError.PlainText(401, "token contains unrecognized claims");
+
+    public static ConjurError IpRejected() => ConjurError.PlainText(403, "IP address rejected");
+
+    /// <summary>Every authentication failure looks the same to the client; the reason goes to the audit record only.</summary>
+    public static ConjurError Unauthorized() => ConjurError.Head(401);
+
+    public static ConjurError UnauthorizedMessage(string message) =>
+        ConjurError.Envelope(401, new ErrorBody("unauthorized", message));
+
+    public static ConjurError CredentialStrengthInsufficient() => UnauthorizedMessage("Credential strength is insufficient");
+
+    public static ConjurError ForeignUser() => UnauthorizedMessage("Operation attempted against foreign user");
+
+    public static ConjurError Forbidden() => ConjurError.Head(403);
+
+    public static ConjurError BadRequest() => ConjurError.Head(400);
+
+    public static ConjurError NotFound() => ConjurError.Head(404);
+
+    /// <summary>Record-not-found shape: <c>&lt;Kind capitalised&gt; '&lt;identifier&gt;' not found in account '&lt;account&gt;'</c>.</summary>
+    public static ConjurError RecordNotFound(string account, string kind, string identifier) =>
+        ConjurError.Envelope(404, new ErrorBody(
+            "not_found",
+            $"{Capitalise(kind)} '{identifier}' not found in account '{account}'",
+            kind,
+            new ErrorDetail("not_found", "id", $"{account}:{kind}:{identifier}")));
+
+    public static ConjurError RoleNotFound(string roleId, string message) =>
+        ConjurError.Envelope(404, new ErrorBody("not_found", message, "role", new ErrorDetail("not_found", "id", roleId)));
+
+    public static ConjurError SecretNotFound(string variableId) =>
+        ConjurError.Envelope(404, new ErrorBody("not_found", $"CONJ00076E Variable {variableId} is empty or not found."));
+
+    public static ConjurError ArgumentError(string message) => ConjurError.Envelope(422, new ErrorBody("argument_error", message));
+
+    public static ConjurError ParameterMissing(string name) =>
+        ConjurError.Envelope(422, new ErrorBody("parameter_missing", $"param is missing or the value is empty: {name}"));
+
+    public static ConjurError ValidationFailed(string target, string message) =>
+        ConjurError.Envelope(422, new ErrorBody(
+            "validation_failed",
+            $"{target} {message}",
+            null,
+            new[] { new ErrorDetail("validation_failed", target, message) }));
+
+    public static ConjurError Unprocessable(string message) => ConjurError.Envelope(422, new ErrorBody("unprocessable_entity", message));
+
+    public static ConjurError PolicyInvalid(string message, int? line = null, int? column = null) =>
+        ConjurError.Envelope(422, new ErrorBody(
+            "policy_invalid",
+            message,
+            InnerError: line is int l ? new PolicyInnerError("policy_invalid", "policy", l, column ?? 0) : null));
+
+    public static ConjurError Conflict(string kind, string id) =>
+        ConjurError.Envelope(409, new ErrorBody("conflict", $"{kind} \"{id}\" already exists", kind, new ErrorDetail("conflict", "id", id)));
+
+    public static ConjurError PolicyConflict(int retryAfterSeconds) =>
+        ConjurError.Envelope(
+            409,
+            new ErrorBody("policy_conflict", "Concurrent policy load in progress, please retry"),
+            ("Retry-After", retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    public static ConjurError NotAcceptableBinary() =>
+        ConjurError.Envelope(406, new ErrorBody(
+            "not_acceptable",
+            "CONJ00074E Issue encoding secret into JSON format, try including 'Accept-Encoding: base64' header in request."));
+
+    public static ConjurError NotApplicableForRotation(string roleId) =>
+        ConjurError.Envelope(405, new ErrorBody("method_not_allowed", $"CONJ00126E Role '{roleId}' is not applicable for key rotation"));
+
+    public static ConjurError DataKeyInvalid() =>
+        ConjurError.Envelope(422, new ErrorBody(
+            "data_key_invalid",
+            "Conjur data key is invalid or does not match encrypted data. Please check your CONJUR_DATA_KEY."));
+
+    public static ConjurError PayloadTooLarge(long limit) =>
+        ConjurError.Envelope(413, new ErrorBody("payload_too_large", $"The request body exceeds the limit of {limit} bytes"));
+
+    public static ConjurError NotImplemented(string message) => ConjurError.Envelope(501, new ErrorBody("not_implemented", message));
+
+    public static ConjurError Internal() => ConjurError.Envelope(500, new ErrorBody("internal_error", "An unexpected error occurred"));
+
+    public static ConjurError RouteNotFound() =>
+        ConjurError.Envelope(404, new ErrorBody("not_found", "The requested resource does not exist"));
+
+    public static ConjurError PasswordComplexity() =>
+        ValidationFailed(
+            "password",
+            "CONJ00046E The password you have chosen does not meet the complexity requirements. Choose a password that includes: 12-128 characters, 2 uppercase letters, 2 lowercase letters, 1 digit and 1 special character");
+
+    private static string Capitalise(string kind) => kind.Length == 0 ? kind : char.ToUpperInvariant(kind[0]) + kind[1..];
+}

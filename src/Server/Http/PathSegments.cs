@@ -1,0 +1,93 @@
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Secrets.Server.Http;
+
+/// <summary>
+/// Conjur matches routes against the still-encoded path and percent-decodes each captured segment (spec 1.1):
+/// `host%2Fapp` is one segment whose value is `host/app`, and `+` stays `+`. ASP.NET Core decodes the path except
+/// `%2F`, so a route value could be decoded twice or not at all; handlers read segments from the raw target instead.
+/// </summary>
+internal static class PathSegments
+{
+    /// <summary>The decoded segments of the raw request path (query string excluded); null when a segment does not decode.</summary>
+    public static string[]? Decoded(HttpContext ctx)
+    {
+        var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw) || raw[0] != '/')
+        {
+            raw = ctx.Request.PathBase.Add(ctx.Request.Path).ToUriComponent();
+        }
+
+        var q = raw.IndexOf('?', StringComparison.Ordinal);
+        if (q >= 0)
+        {
+            raw = raw[..q];
+        }
+
+        var parts = raw.Split('/', StringSplitOptions.None)[1..];
+        var result = new string[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!TryDecode(parts[i], out result[i]))
+            {
+                return null;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Segment <paramref name="index"/> (0-based), decoded.</summary>
+    public static string? At(HttpContext ctx, int index)
+    {
+        var s = Decoded(ctx);
+        return s is not null && index < s.Length ? s[index] : null;
+    }
+
+    /// <summary>The glob tail from segment <paramref name="index"/> on, each segment decoded, joined by '/'.</summary>
+    public static string? Tail(HttpContext ctx, int index)
+    {
+        var s = Decoded(ctx);
+        return s is not null && index < s.Length ? string.Join('/', s[index..]) : null;
+    }
+
+    private static bool TryDecode(string segment, out string value)
+    {
+        value = segment;
+        if (!segment.Contains('%', StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        // Strict: every '%' must start a valid escape, and the bytes must be UTF-8.
+        var bytes = new List<byte>(segment.Length);
+        for (var i = 0; i < segment.Length; i++)
+        {
+            var c = segment[i];
+            if (c == '%')
+            {
+                if (i + 2 >= segment.Length || !Uri.IsHexDigit(segment[i + 1]) || !Uri.IsHexDigit(segment[i + 2]))
+                {
+                    return false;
+                }
+
+                bytes.Add(Convert.ToByte(segment.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else
+            {
+                bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(c.ToString()));
+            }
+        }
+
+        try
+        {
+            value = new System.Text.UTF8Encoding(false, true).GetString(bytes.ToArray());
+            return true;
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return false;
+        }
+    }
+}

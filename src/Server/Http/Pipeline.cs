@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Secrets.Server.Crypto;
+
+namespace Secrets.Server.Http;
+
+internal static partial class Pipeline
+{
+    /// <summary>
+    /// Request id, body-size limit, and the single exception handler: the unexpected becomes a 500 with no details
+    /// (the exception is logged, without request bodies or headers); a data-key mismatch becomes 422 data_key_invalid;
+    /// a body over the limit becomes 413; a client that went away is not an error.
+    /// </summary>
+    public static void UseSecretsPipeline(this WebApplication app, long maxBodyBytes)
+    {
+        app.Use(async (ctx, next) =>
+        {
+            RequestIds.Assign(ctx);
+            var sizeFeature = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>();
+            if (sizeFeature is { IsReadOnly: false })
+            {
+                sizeFeature.MaxRequestBodySize = maxBodyBytes;
+            }
+
+            if (ctx.Request.ContentLength > maxBodyBytes)
+            {
+                await Errors.PayloadTooLarge(maxBodyBytes).ExecuteAsync(ctx);
+                return;
+            }
+
+            await next(ctx);
+        });
+
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = _ => 500,
+            ExceptionHandler = async ctx =>
+            {
+                var error = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
+                ConjurError result;
+                switch (error)
+                {
+                    case DataKeyMismatchException:
+                        result = Errors.DataKeyInvalid();
+                        break;
+                    case BadHttpRequestException { StatusCode: 413 }:
+                        result = Errors.PayloadTooLarge(maxBodyBytes);
+                        break;
+                    case BadHttpRequestException bad:
+                        result = ConjurError.Head(bad.StatusCode);
+                        break;
+                    default:
+                        var logger = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Secrets.Server.Unhandled");
+                        LogUnhandled(logger, ctx.Request.Method, ctx.Request.Path.Value ?? "", error?.GetType().FullName ?? "unknown", error);
+                        result = Errors.Internal();
+                        break;
+                }
+
+                ctx.Response.Headers["X-Request-Id"] = RequestIds.Get(ctx);
+                await result.ExecuteAsync(ctx);
+            },
+        });
+    }
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, string method, string path, string exceptionType, Exception? exception);
+}

@@ -1,0 +1,82 @@
+using Microsoft.EntityFrameworkCore;
+using Secrets.Server.Authn;
+using Secrets.Server.Data;
+
+namespace Secrets.Server.Http;
+
+/// <summary>How an endpoint treats the access token (spec 1.2): required (the default), optional, or ignored.</summary>
+internal enum TokenUse
+{
+    Required,
+    Optional,
+    Ignored,
+}
+
+internal sealed record TokenUseMetadata(TokenUse Use);
+
+/// <summary>The authenticated caller of a request: the token's account, role and login (its `sub`).</summary>
+internal sealed record Caller(string Account, string RoleId, string Login, DateTimeOffset IssuedAt);
+
+internal static class TokenAuthentication
+{
+    private const string CallerKey = "secrets.caller";
+
+    public static TBuilder TokenOptional<TBuilder>(this TBuilder b)
+        where TBuilder : IEndpointConventionBuilder => b.WithMetadata(new TokenUseMetadata(TokenUse.Optional));
+
+    public static TBuilder TokenIgnored<TBuilder>(this TBuilder b)
+        where TBuilder : IEndpointConventionBuilder => b.WithMetadata(new TokenUseMetadata(TokenUse.Ignored));
+
+    public static Caller? GetCaller(this HttpContext ctx) => ctx.Items[CallerKey] as Caller;
+
+    /// <summary>The caller of an endpoint that requires a token (the middleware guarantees it is set).</summary>
+    public static Caller RequiredCaller(this HttpContext ctx) =>
+        ctx.GetCaller() ?? throw new InvalidOperationException("endpoint requires a token but none was validated");
+
+    /// <summary>
+    /// Validates `Authorization: Token token="…"` before the handler runs, with the exact 401/403 texts of spec 1.2.
+    /// Runs after routing so that an unknown path is a 404, not a 401.
+    /// </summary>
+    public static void UseTokenAuthentication(this WebApplication app)
+    {
+        app.UseRouting();
+        app.Use(async (ctx, next) =>
+        {
+            var endpoint = ctx.GetEndpoint();
+            var use = endpoint?.Metadata.GetMetadata<TokenUseMetadata>()?.Use ?? (endpoint is null ? TokenUse.Ignored : TokenUse.Required);
+            if (use == TokenUse.Ignored)
+            {
+                await next(ctx);
+                return;
+            }
+
+            var header = ctx.Request.Headers.Authorization.ToString();
+            if (use == TokenUse.Optional && !header.StartsWith("Token", StringComparison.OrdinalIgnoreCase))
+            {
+                await next(ctx);
+                return;
+            }
+
+            var tokens = ctx.RequestServices.GetRequiredService<TokenService>();
+            var outcome = tokens.Verify(header, ClientAddresses.Get(ctx));
+            if (outcome.Error is { } error)
+            {
+                await error.ExecuteAsync(ctx);
+                return;
+            }
+
+            var caller = outcome.Caller!;
+
+            // A valid token for a role that no longer exists: head 403 (spec 1.2).
+            var db = ctx.RequestServices.GetRequiredService<SecretsDbContext>();
+            if (!await db.Roles.AsNoTracking().AnyAsync(r => r.RoleId == caller.RoleId, ctx.RequestAborted))
+            {
+                await Errors.Forbidden().ExecuteAsync(ctx);
+                return;
+            }
+
+            ctx.Items[CallerKey] = caller;
+            await next(ctx);
+        });
+    }
+}

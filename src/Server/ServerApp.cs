@@ -1,0 +1,142 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.EntityFrameworkCore;
+using Secrets.Server.Accounts;
+using Secrets.Server.Audit;
+using Secrets.Server.Authn;
+using Secrets.Server.Configuration;
+using Secrets.Server.Crypto;
+using Secrets.Server.Data;
+using Secrets.Server.Http;
+using Secrets.Server.Status;
+
+namespace Secrets.Server;
+
+/// <summary>The composition root: every service and every endpoint group is registered here, by hand.</summary>
+internal static partial class ServerApp
+{
+    /// <summary>
+    /// Prepares storage (migrations unless disabled, data-key canary, bootstrap account) and builds the web app.
+    /// <paramref name="configure"/> lets tests swap the audit sink or time provider; it runs after our registrations.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(ServerSettings settings, string[] args, Action<IServiceCollection>? configure = null, CancellationToken ct = default)
+    {
+        await PrepareStorageAsync(settings, ct);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = settings.Limits.MaxRequestBodyBytes;
+        });
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton(settings.Time);
+        services.AddSingleton(settings.Tokens);
+        services.AddSingleton(settings.Network);
+        services.AddSingleton(settings.Limits);
+        services.AddSingleton(_ => new DataKeyCipher(settings.Encryption.DataKey));
+        services.AddSecretsDatabase(settings.Database);
+        services.AddHttpContextAccessor();
+        services.AddSingleton(_ => AuditLog.CreateSink(settings.Audit));
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton(Passwords.Hasher);
+        services.AddSingleton<KeyRing>();
+        services.AddSingleton<TokenService>();
+        services.AddScoped<CredentialStore>();
+        services.AddScoped<AccountService>();
+        services.AddRouting();
+        services.Configure<RouteOptions>(o => o.SuppressCheckForUnhandledSecurityMetadata = true);
+        configure?.Invoke(services);
+
+        var app = builder.Build();
+        app.UseSecretsPipeline(settings.Limits.MaxRequestBodyBytes);
+        app.UseClientAddress();
+        app.UseTokenAuthentication();
+
+        app.MapStatusEndpoints();
+        app.MapAuthnEndpoints();
+
+        // Anything unmatched: the Conjur envelope, never a framework page.
+        app.MapFallback((HttpContext ctx) => Errors.RouteNotFound()).TokenIgnored();
+        return app;
+    }
+
+    /// <summary>Migrations (under EF's own lock), then the data-key canary, then the bootstrap account.</summary>
+    public static async Task PrepareStorageAsync(ServerSettings settings, CancellationToken ct)
+    {
+        if (settings.Migrate)
+        {
+            await DatabaseSetup.MigrateAsync(settings.Database, ct);
+        }
+        else if (await DatabaseSetup.HasPendingMigrationsAsync(settings.Database, ct))
+        {
+            throw new ConfigurationException("the database schema is not up to date: run `db migrate` first (or start without --no-migrate)");
+        }
+
+        using var cipher = new DataKeyCipher(settings.Encryption.DataKey);
+        await using var db = DatabaseSetup.CreateContext(settings.Database);
+        await DataKeyCanary.VerifyOrCreateAsync(db, cipher, ct);
+
+        if (settings.BootstrapAccount is { } account)
+        {
+            var accounts = new AccountService(db, cipher, Passwords.Hasher, settings.Time);
+            if (!await accounts.ExistsAsync(account, ct))
+            {
+                var created = await accounts.CreateAsync(account, password: null, ct);
+                Directory.CreateDirectory(settings.DataDir);
+                var keyFile = Path.Combine(settings.DataDir, $"{account}-admin-api-key");
+                FilePermissions.WriteSecretFile(keyFile, created.AdminApiKey + "\n");
+                Console.Error.WriteLine($"Created account '{account}'. The API key of its admin user is in {keyFile} (mode 0600).");
+            }
+        }
+    }
+}
+
+/// <summary>A known value sealed with the data key at first start; a different key fails here, at start-up, not later with garbage.</summary>
+internal static class DataKeyCanary
+{
+    private const string Key = "data_key_canary";
+    private const string Aad = "server_state:data_key_canary";
+    private static readonly byte[] Expected = "secrets data key canary v1"u8.ToArray();
+
+    public static async Task VerifyOrCreateAsync(SecretsDbContext db, DataKeyCipher cipher, CancellationToken ct)
+    {
+        var row = await db.ServerState.AsNoTracking().SingleOrDefaultAsync(s => s.Key == Key, ct);
+        if (row is null)
+        {
+            db.ServerState.Add(new ServerStateEntity { Key = Key, Blob = cipher.Encrypt(Expected, Aad) });
+            db.ServerState.Add(new ServerStateEntity { Key = AuthorizationVersion.Key, Number = 1 });
+            await db.SaveChangesAsync(ct);
+            return;
+        }
+
+        if (row.Blob is null || !cipher.TryDecrypt(row.Blob, Aad, out var plain) || !plain.AsSpan().SequenceEqual(Expected))
+        {
+            throw new ConfigurationException(
+                "the data key does not match this database (the stored canary does not decrypt). "
+                + "Start with the data key this database was created with (SECRETS_DATA_KEY / CONJUR_DATA_KEY / SECRETS_DATA_KEY_FILE).");
+        }
+    }
+}
+
+/// <summary>The counter every node compares before trusting its cached role graph (bumped in the same transaction as a change).</summary>
+internal static class AuthorizationVersion
+{
+    public const string Key = "authz_version";
+
+    public static async Task BumpAsync(SecretsDbContext db, CancellationToken ct) =>
+        await db.ServerState.Where(s => s.Key == Key).ExecuteUpdateAsync(s => s.SetProperty(x => x.Number, x => x.Number + 1), ct);
+
+    public static async Task<long> ReadAsync(SecretsDbContext db, CancellationToken ct) =>
+        await db.ServerState.AsNoTracking().Where(s => s.Key == Key).Select(s => s.Number).SingleOrDefaultAsync(ct);
+}
+
+/// <summary>The one password hasher (Argon2id with the default parameters of <see cref="Secrets.Authn.Credentials.Argon2Options"/>).</summary>
+internal static class Passwords
+{
+    public static readonly Secrets.Authn.Credentials.PasswordHasher Hasher = new(new Secrets.Authn.Credentials.Argon2Options());
+}
