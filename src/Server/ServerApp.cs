@@ -7,6 +7,8 @@ using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Http;
+using Secrets.Server.Authorization;
+using Secrets.Server.Policies;
 using Secrets.Server.Status;
 
 namespace Secrets.Server;
@@ -48,6 +50,9 @@ internal static partial class ServerApp
         services.AddSingleton<TokenService>();
         services.AddScoped<CredentialStore>();
         services.AddScoped<AccountService>();
+        services.AddSingleton<AuthorizationCache>();
+        services.AddSingleton<PolicyLocks>();
+        services.AddScoped<PolicyLoader>();
         services.AddRouting();
         services.Configure<RouteOptions>(o => o.SuppressCheckForUnhandledSecurityMetadata = true);
         configure?.Invoke(services);
@@ -59,6 +64,7 @@ internal static partial class ServerApp
 
         app.MapStatusEndpoints();
         app.MapAuthnEndpoints();
+        app.MapPolicyEndpoints();
 
         // Anything unmatched: the Conjur envelope, never a framework page.
         app.MapFallback((HttpContext ctx) => Errors.RouteNotFound()).TokenIgnored();
@@ -138,5 +144,5 @@ internal static class AuthorizationVersion
 /// <summary>The one password hasher (Argon2id with the default parameters of <see cref="Secrets.Authn.Credentials.Argon2Options"/>).</summary>
 internal static class Passwords
 {
-    public static readonly Secrets.Authn.Credentials.PasswordHasher Hasher = new(new Secrets.Authn.Credentials.Argon2Options());
+    public static readonly global::Secrets.Authn.Credentials.PasswordHasher Hasher = new(new global::Secrets.Authn.Credentials.Argon2Options());
 }

@@ -41,9 +41,9 @@ internal static class AdminCommands
             if (pr.GetValue(passwordFromStdin))
             {
                 password = (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r');
-                if (string.IsNullOrEmpty(password) || !Secrets.Authn.Credentials.PasswordPolicy.IsCompliant(password))
+                if (string.IsNullOrEmpty(password) || !global::Secrets.Authn.Credentials.PasswordPolicy.IsCompliant(password))
                 {
-                    await Console.Error.WriteLineAsync("error: " + Secrets.Authn.Credentials.PasswordPolicy.ComplexityMessage);
+                    await Console.Error.WriteLineAsync("error: " + global::Secrets.Authn.Credentials.PasswordPolicy.ComplexityMessage);
                     return 1;
                 }
             }

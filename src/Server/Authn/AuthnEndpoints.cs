@@ -30,7 +30,7 @@ internal static class AuthnEndpoints
     {
         var account = PathSegments.At(ctx, 1);
         var basic = BasicCredentials.Parse(ctx.Request.Headers.Authorization.ToString());
-        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
+        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
         var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
 
         // Password first or API key first makes no difference to the answer; always pay for both checks so the time
@@ -60,7 +60,7 @@ internal static class AuthnEndpoints
     {
         var account = PathSegments.At(ctx, 1);
         var login = PathSegments.At(ctx, 2);
-        var roleId = account is not null && login is not null && AccountName.IsValid(account) ? Secrets.Authn.Roles.RoleIds.FromLogin(account, login) : null;
+        var roleId = account is not null && login is not null && AccountName.IsValid(account) ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, login) : null;
 
         // The body is the raw API key whatever the Content-Type: never form-decode it (spec 2.1, 11.2).
         var apiKey = await RawBody.ReadStringAsync(ctx.Request, 4096, ct) ?? "";
@@ -100,7 +100,7 @@ internal static class AuthnEndpoints
         }
 
         var basic = BasicCredentials.Parse(ctx.Request.Headers.Authorization.ToString());
-        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
+        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
         var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
         var presented = basic?.Secret ?? "";
         var ok = credentials.VerifyApiKey(cred, presented) | credentials.VerifyPassword(cred, presented);
@@ -156,7 +156,7 @@ internal static class AuthnEndpoints
         }
 
         var basic = BasicCredentials.Parse(ctx.Request.Headers.Authorization.ToString());
-        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
+        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
         var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
         var presented = basic?.Secret ?? "";
         var ok = credentials.VerifyApiKey(cred, presented) | credentials.VerifyPassword(cred, presented);

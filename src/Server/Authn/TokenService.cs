@@ -92,7 +92,7 @@ internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvi
     {
         _ = ct;
         var key = keys.SigningKey(account);
-        var login = Secrets.Authn.Roles.RoleIds.ToLogin(roleId);
+        var login = global::Secrets.Authn.Roles.RoleIds.ToLogin(roleId);
         if (key is null || login is null)
         {
             return Task.FromResult<string?>(null);

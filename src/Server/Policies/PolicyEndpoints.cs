@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Secrets.Policy.Language;
+using Secrets.Server.Authorization;
+using Secrets.Server.Authn;
+using Secrets.Server.Http;
+
+namespace Secrets.Server.Policies;
+
+/// <summary>PUT/POST/PATCH /policies/{account}/policy/{identifier}[?dryRun=true] (spec 2.5, 4).</summary>
+internal static class PolicyEndpoints
+{
+    public static IEndpointRouteBuilder MapPolicyEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Add, ct));
+        app.MapPatch("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Update, ct));
+        app.MapPut("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Replace, ct));
+        return app;
+    }
+
+    internal static async Task<IResult> Load(HttpContext ctx, PolicyLoader loader, PolicyLoadMode mode, CancellationToken ct)
+    {
+        var caller = ctx.RequiredCaller();
+        var account = PathSegments.At(ctx, 1);
+        var identifier = PathSegments.Tail(ctx, 3);
+        if (account is null || identifier is null || identifier.Length == 0)
+        {
+            return Errors.RouteNotFound();
+        }
+
+        var limits = ctx.RequestServices.GetRequiredService<Configuration.LimitsOptions>();
+        var body = await RawBody.ReadBytesAsync(ctx.Request, limits.MaxRequestBodyBytes, ct);
+        if (body is null)
+        {
+            return Errors.PayloadTooLarge(limits.MaxRequestBodyBytes);
+        }
+
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, true).GetString(body);
+        }
+        catch (DecoderFallbackException)
+        {
+            return Errors.PolicyInvalid("policy text is not valid UTF-8");
+        }
+
+        var dryRun = ctx.Request.Query.TryGetValue("dryRun", out var d) && string.Equals(d.ToString(), "true", StringComparison.OrdinalIgnoreCase);
+        var request = new PolicyLoadRequest(caller, account, identifier, mode, text, dryRun, ClientAddresses.Get(ctx)?.ToString());
+        return await loader.LoadAsync(request, ct);
+    }
+}
+
+internal sealed record PolicyLoadRequest(Caller Caller, string Account, string Identifier, PolicyLoadMode Mode, string Text, bool DryRun, string? ClientIp)
+{
+    public string PolicyId => $"{Account}:policy:{Identifier}";
+
+    public string Operation => Mode == PolicyLoadMode.Add ? "create" : "update";
+
+    public static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}
+
+/// <summary>The 201 body of a policy load.</summary>
+internal sealed record PolicyLoadResponse(
+    [property: JsonPropertyName("created_roles")] IReadOnlyDictionary<string, CreatedRole> CreatedRoles,
+    [property: JsonPropertyName("version")] int Version,
+    [property: JsonPropertyName("warnings"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Warnings);
+
+internal sealed record CreatedRole([property: JsonPropertyName("id")] string Id, [property: JsonPropertyName("api_key")] string ApiKey);

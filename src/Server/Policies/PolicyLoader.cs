@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Secrets.Policy.Authorization;
+using Secrets.Policy.Language;
+using Secrets.Policy.Store;
+using Secrets.Server.Audit;
+using Secrets.Server.Authn;
+using Secrets.Server.Authorization;
+using Secrets.Server.Configuration;
+using Secrets.Server.Crypto;
+using Secrets.Server.Data;
+using Secrets.Server.Http;
+
+namespace Secrets.Server.Policies;
+
+/// <summary>
+/// Serialises policy loads of one account. In one process a semaphore does it; across processes sharing a
+/// PostgreSQL database a transaction-scoped advisory lock does it too. A load that cannot get the lock within
+/// <see cref="Wait"/> answers 409 policy_conflict with Retry-After (spec 2.5), so nothing is ever half-applied.
+/// </summary>
+internal sealed class PolicyLocks
+{
+    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(3);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    public SemaphoreSlim For(string account) => _locks.GetOrAdd(account, _ => new SemaphoreSlim(1, 1));
+
+    public static long AdvisoryKey(string account) =>
+        BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes("secrets policy load " + account)), 0);
+}
+
+/// <summary>Parse → resolve → plan (pure, src/Policy) → apply in one transaction → version → audit.</summary>
+internal sealed class PolicyLoader(
+    SecretsDbContext db,
+    AuthorizationCache authz,
+    CredentialStore credentials,
+    DataKeyCipher cipher,
+    AuditLog audit,
+    PolicyLocks locks,
+    LimitsOptions limits,
+    TimeProvider time)
+{
+    public async Task<IResult> LoadAsync(PolicyLoadRequest r, CancellationToken ct)
+    {
+        await EnsureRootPolicyAsync(r.Account, ct);
+        var snapshot = await authz.GetAsync(db, r.Account, ct);
+        var callerRole = r.Caller.RoleId;
+        if (!snapshot.ResourceExists(r.PolicyId) || !snapshot.IsVisible(r.PolicyId, callerRole))
+        {
+            return Errors.RecordNotFound(r.Account, "policy", r.Identifier);
+        }
+
+        var permitted = r.Mode switch
+        {
+            PolicyLoadMode.Add => snapshot.IsAllowed(callerRole, "create", r.PolicyId),
+            PolicyLoadMode.Update => snapshot.IsAllowed(callerRole, "update", r.PolicyId),
+            _ => snapshot.HasPrivilegeOnBranch(callerRole, "update", r.PolicyId),
+        };
+        if (!permitted)
+        {
+            audit.Write(PolicyEvents.Failed(r, "Forbidden"));
+            return Errors.Forbidden();
+        }
+
+        var gate = locks.For(r.Account);
+        if (!await gate.WaitAsync(PolicyLocks.Wait, ct))
+        {
+            return Errors.PolicyConflict(RetryAfter());
+        }
+
+        try
+        {
+            return await LoadLockedAsync(r, snapshot, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<IResult> LoadLockedAsync(PolicyLoadRequest r, AuthorizationSnapshot snapshot, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!await TryAdvisoryLockAsync(r.Account, ct))
+        {
+            return Errors.PolicyConflict(RetryAfter());
+        }
+
+        var state = await LoadStateAsync(r.Account, ct);
+        var ownerId = state.Resources.FirstOrDefault(x => x.ResourceId == r.PolicyId)?.OwnerId;
+        if (ownerId is null)
+        {
+            return Errors.RecordNotFound(r.Account, "policy", r.Identifier);
+        }
+
+        var result = PolicyLoad.Plan(r.Text, r.Account, r.Identifier, ownerId, r.Mode, state);
+        if (!result.Succeeded)
+        {
+            audit.Write(PolicyEvents.Failed(r, result.Error.Message));
+            return r.DryRun ? DryRunReport.Invalid(r, result.Error) : ToHttp(result.Error);
+        }
+
+        var plan = result.Value;
+        if (r.DryRun)
+        {
+            await tx.RollbackAsync(ct);
+            audit.Write(PolicyEvents.Validated(r));
+            return DryRunReport.Valid(r, plan, state, snapshot);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var createdRoles = await PlanWriter.ApplyAsync(db, credentials, cipher, plan, r.Account, now, ct);
+        var version = await WriteVersionAsync(r, now, ct);
+        await AuthorizationVersion.BumpAsync(db, ct);
+        await tx.CommitAsync(ct);
+
+        foreach (var e in PolicyEvents.ForPlan(r, plan, version))
+        {
+            audit.Write(e);
+        }
+
+        return TypedResults.Json(
+            new PolicyLoadResponse(
+                createdRoles.ToDictionary(k => k.Key, v => new CreatedRole(v.Key, v.Value), StringComparer.Ordinal),
+                version,
+                plan.Warnings.Count > 0 ? plan.Warnings : null),
+            statusCode: 201);
+    }
+
+    private static int RetryAfter() => RandomNumberGenerator.GetInt32(1, 9);
+
+    private static ConjurError ToHttp(PolicyError error) => error.Code switch
+    {
+        PolicyErrorCode.ValidationFailed => Errors.ValidationFailed(error.Target ?? "policy_text", error.TargetMessage ?? error.Detail),
+        _ => error.IsStructural ? Errors.PolicyInvalid(error.Message, error.Line, error.Column) : Errors.PolicyInvalid(error.Message),
+    };
+
+    /// <summary>Cross-process exclusion on PostgreSQL (SQLite has one writer at a time and one process).</summary>
+    private async Task<bool> TryAdvisoryLockAsync(string account, CancellationToken ct)
+    {
+        if (!db.Database.IsNpgsql())
+        {
+            return true;
+        }
+
+        var deadline = time.GetUtcNow() + PolicyLocks.Wait;
+        var key = PolicyLocks.AdvisoryKey(account);
+        while (true)
+        {
+            var got = await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({key}) AS \"Value\"").SingleAsync(ct);
+            if (got)
+            {
+                return true;
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50, ct);
+        }
+    }
+
+    /// <summary>`root` exists once anyone touches /policies of an account whose admin exists (spec 2.5, 5.4).</summary>
+    private async Task EnsureRootPolicyAsync(string account, CancellationToken ct)
+    {
+        var rootId = $"{account}:policy:root";
+        var adminId = $"{account}:user:admin";
+        if (await db.Resources.AsNoTracking().AnyAsync(x => x.ResourceId == rootId, ct)
+            || !await db.Roles.AsNoTracking().AnyAsync(x => x.RoleId == adminId, ct))
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        try
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            db.Roles.Add(new RoleEntity { RoleId = rootId, Account = account, CreatedAt = now });
+            db.Resources.Add(new ResourceEntity { ResourceId = rootId, Account = account, Kind = "policy", OwnerId = adminId, CreatedAt = now });
+            await db.SaveChangesAsync(ct);
+            await AuthorizationVersion.BumpAsync(db, ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Another request created it first: fine.
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    private async Task<PolicyState> LoadStateAsync(string account, CancellationToken ct)
+    {
+        var roles = await db.Roles.AsNoTracking().Where(x => x.Account == account).Select(x => new RoleRow(x.RoleId, x.PolicyId)).ToListAsync(ct);
+        var resources = await db.Resources.AsNoTracking().Where(x => x.Account == account).Select(x => new ResourceRow(x.ResourceId, x.OwnerId, x.PolicyId)).ToListAsync(ct);
+        var memberships = await db.RoleMemberships.AsNoTracking().Where(x => x.Account == account).Select(x => new MembershipRow(x.RoleId, x.MemberId, x.AdminOption, x.PolicyId)).ToListAsync(ct);
+        var permissions = await db.Permissions.AsNoTracking().Where(x => x.Account == account).Select(x => new PermissionRow(x.ResourceId, x.Privilege, x.RoleId, x.PolicyId)).ToListAsync(ct);
+        var annotations = await db.Annotations.AsNoTracking().Where(x => x.Account == account).Select(x => new AnnotationRow(x.ResourceId, x.Name, x.Value, x.PolicyId)).ToListAsync(ct);
+        var restrictions = (await db.Credentials.AsNoTracking().Where(x => x.Account == account && x.RestrictedTo != "").Select(x => new { x.RoleId, x.RestrictedTo }).ToListAsync(ct))
+            .Select(x => new CredentialRestrictionRow(x.RoleId, Restrictions.Parse(x.RestrictedTo)));
+        return PolicyState.Create(roles, resources, memberships, permissions, annotations, restrictions);
+    }
+
+    private async Task<int> WriteVersionAsync(PolicyLoadRequest r, DateTime now, CancellationToken ct)
+    {
+        var latest = await db.PolicyVersions.Where(v => v.ResourceId == r.PolicyId).MaxAsync(v => (int?)v.Version, ct) ?? 0;
+        var version = latest + 1;
+        db.PolicyVersions.Add(new PolicyVersionEntity
+        {
+            ResourceId = r.PolicyId,
+            Version = version,
+            Account = r.Account,
+            RoleId = r.Caller.RoleId,
+            PolicyText = r.Text,
+            PolicySha256 = PolicyLoadRequest.Sha256Hex(r.Text),
+            ClientIp = r.ClientIp,
+            CreatedAt = now,
+            FinishedAt = time.GetUtcNow().UtcDateTime,
+        });
+        await db.SaveChangesAsync(ct);
+        var keepFrom = version - limits.PolicyVersionLimit;
+        await db.PolicyVersions.Where(v => v.ResourceId == r.PolicyId && v.Version <= keepFrom).ExecuteDeleteAsync(ct);
+        return version;
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using Secrets.Server.Crypto;
+using Secrets.Server.Data;
+
+namespace Secrets.Server.Secrets;
+
+/// <summary>Secret versions (spec 6.1): 1-based, immutable, the latest N kept, an unchanged value adds no version.</summary>
+internal static class SecretVersions
+{
+    /// <summary>
+    /// Stores <paramref name="value"/> as a new version of <paramref name="resourceId"/> unless it equals the latest
+    /// version, then deletes versions beyond <paramref name="versionLimit"/>. Returns the latest version number.
+    /// Runs inside the caller's transaction when there is one.
+    /// </summary>
+    public static async Task<int> AddAsync(
+        SecretsDbContext db, DataKeyCipher cipher, string account, string resourceId, byte[] value, DateTime now, int versionLimit, CancellationToken ct)
+    {
+        var latest = await db.Secrets.AsNoTracking()
+            .Where(s => s.ResourceId == resourceId)
+            .OrderByDescending(s => s.Version)
+            .Select(s => new { s.Version, s.Value })
+            .FirstOrDefaultAsync(ct);
+        if (latest is not null && cipher.Decrypt(latest.Value, resourceId).AsSpan().SequenceEqual(value))
+        {
+            return latest.Version;
+        }
+
+        var version = (latest?.Version ?? 0) + 1;
+        db.Secrets.Add(new SecretEntity
+        {
+            ResourceId = resourceId,
+            Version = version,
+            Account = account,
+            Value = cipher.Encrypt(value, resourceId),
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync(ct);
+        var keepFrom = version - versionLimit;
+        if (keepFrom > 0)
+        {
+            await db.Secrets.Where(s => s.ResourceId == resourceId && s.Version <= keepFrom).ExecuteDeleteAsync(ct);
+        }
+
+        return version;
+    }
+}
