@@ -1,4 +1,0 @@
-namespace Secrets.Authn;
-
-/// <summary>Marker type for the authenticators assembly.</summary>
-public static class AuthnAssembly;

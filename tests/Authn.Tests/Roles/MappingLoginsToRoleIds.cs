@@ -1,0 +1,72 @@
+using Secrets.Authn.Roles;
+
+namespace Secrets.Authn.Tests.Roles;
+
+public sealed class MappingLoginsToRoleIds
+{
+    [Theory]
+    [InlineData("alice", "acct:user:alice")]
+    [InlineData("alice@dev-db", "acct:user:alice@dev-db")]
+    [InlineData("user/alice", "acct:user:alice")]
+    [InlineData("host/app/01", "acct:host:app/01")]
+    [InlineData("host/prod/app-01", "acct:host:prod/app-01")]
+    [InlineData("host/a:b", "acct:host:a:b")]
+    [InlineData("group/ops", "acct:user:group/ops")]
+    [InlineData("layer/web", "acct:user:layer/web")]
+    [InlineData("Host/app", "acct:user:Host/app")]
+    [InlineData("/alice", "acct:user:/alice")]
+    public void A_login_maps_to_a_user_or_host_role(string login, string roleId)
+    {
+        Assert.Equal(roleId, RoleIds.FromLogin("acct", login));
+    }
+
+    [Theory]
+    [InlineData("acct", "")]
+    [InlineData("acct", "host/")]
+    [InlineData("acct", "user/")]
+    [InlineData("", "alice")]
+    [InlineData("a:b", "alice")]
+    public void An_empty_part_or_a_colon_in_the_account_gives_no_role(string account, string login)
+    {
+        Assert.Null(RoleIds.FromLogin(account, login));
+    }
+
+    [Theory]
+    [InlineData("acct:host:app/01", "host/app/01")]
+    [InlineData("acct:user:alice", "alice")]
+    [InlineData("acct:user:alice@dev-db", "alice@dev-db")]
+    [InlineData("acct:group:ops", "group/ops")]
+    [InlineData("acct:host:a:b", "host/a:b")]
+    public void A_role_id_maps_back_to_its_login(string roleId, string login)
+    {
+        Assert.Equal(login, RoleIds.ToLogin(roleId));
+    }
+
+    [Theory]
+    [InlineData("alice")]
+    [InlineData("acct:user")]
+    [InlineData("acct:user:")]
+    [InlineData(":user:alice")]
+    [InlineData("acct::alice")]
+    public void A_string_that_is_not_a_full_id_has_no_login(string roleId)
+    {
+        Assert.Null(RoleIds.ToLogin(roleId));
+    }
+
+    [Theory]
+    [InlineData("alice")]
+    [InlineData("host/app/01")]
+    [InlineData("alice@dev-db")]
+    public void Login_and_role_id_round_trip(string login)
+    {
+        Assert.Equal(login, RoleIds.ToLogin(RoleIds.FromLogin("acct", login)!));
+    }
+
+    [Fact]
+    public void A_full_id_splits_on_the_first_two_colons_only()
+    {
+        Assert.True(RoleIds.TrySplit("acct:variable:db:password", out var account, out var kind, out var identifier));
+
+        Assert.Equal(("acct", "variable", "db:password"), (account, kind, identifier));
+    }
+}
