@@ -6,9 +6,12 @@ using Secrets.Server.Authn;
 using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
+using Secrets.Server.HostFactories;
 using Secrets.Server.Http;
 using Secrets.Server.Authorization;
 using Secrets.Server.Policies;
+using Secrets.Server.PublicKeys;
+using Secrets.Server.Secrets;
 using Secrets.Server.Status;
 
 namespace Secrets.Server;
@@ -23,6 +26,9 @@ internal static partial class ServerApp
     public static async Task<WebApplication> BuildAsync(ServerSettings settings, string[] args, Action<IServiceCollection>? configure = null, CancellationToken ct = default)
     {
         await PrepareStorageAsync(settings, ct);
+
+        // The first dummy verification computes its dummy hash; do it now so no login pays twice (timing parity).
+        Passwords.Hasher.VerifyDummy("warm-up");
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
@@ -53,6 +59,7 @@ internal static partial class ServerApp
         services.AddSingleton<AuthorizationCache>();
         services.AddSingleton<PolicyLocks>();
         services.AddScoped<PolicyLoader>();
+        services.AddHostFactories();
         services.AddRouting();
         services.Configure<RouteOptions>(o => o.SuppressCheckForUnhandledSecurityMetadata = true);
         configure?.Invoke(services);
@@ -65,9 +72,19 @@ internal static partial class ServerApp
         app.MapStatusEndpoints();
         app.MapAuthnEndpoints();
         app.MapPolicyEndpoints();
+        app.MapSecretEndpoints();
+        app.MapPublicKeyEndpoints();
 
-        // Anything unmatched: the Conjur envelope, never a framework page.
-        app.MapFallback((HttpContext ctx) => Errors.RouteNotFound()).TokenIgnored();
+        // CONJUR_HOST_FACTORIES_ENABLED=false: the routes do not exist at all (spec 2.8, 9.1), so they answer 404.
+        if (settings.Limits.HostFactoriesEnabled)
+        {
+            app.MapHostFactoryEndpoints();
+        }
+
+        // Anything unmatched: the Conjur envelope, never a framework page. The catch-all pattern matters: MapFallback's
+        // default `{*path:nonfile}` skips paths that look like files (`/x.json`, `/favicon.ico`), which then got an
+        // empty 404 from the host instead of the envelope.
+        app.MapFallback("{**path}", (HttpContext ctx) => Errors.RouteNotFound()).TokenIgnored();
         return app;
     }
 
