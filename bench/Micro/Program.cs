@@ -5,7 +5,7 @@ using Secrets.Policy.Authorization;
 using Secrets.Policy.Store;
 
 // Hot functions, each reported as a ratio to a baseline measured in the same run (docs/performance.md):
-//   dotnet run -c Release --project bench/Micro -- --filter '*'
+//   dotnet run -c Release --project bench/Micro -- --filter '*' --inProcess
 BenchmarkSwitcher.FromAssembly(typeof(AuthorizationBenchmarks).Assembly).Run(args);
 
 /// <summary>
