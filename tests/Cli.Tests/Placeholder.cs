@@ -1,7 +1,0 @@
-namespace Secrets.Cli.Tests;
-
-public class Placeholder
-{
-    [Fact]
-    public void Builds() => Assert.True(typeof(Placeholder).Assembly.GetName().Name!.Length > 0);
-}
