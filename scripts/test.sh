@@ -16,4 +16,7 @@ if [[ -z "${SECRETS_TEST_POSTGRES:-}" ]] && ! ls /usr/lib/postgresql/*/bin/initd
   fi
 fi
 
+# The CLI's end-to-end tests start the server executable that this same build produces.
+export SECRETS_SERVER_DLL="${SECRETS_SERVER_DLL:-$PWD/src/Server/bin/Debug/net10.0/Secrets.Server.dll}"
+
 exec dotnet test Secrets.sln "$@"

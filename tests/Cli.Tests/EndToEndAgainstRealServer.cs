@@ -7,6 +7,8 @@ namespace Secrets.Cli.Tests;
 /// <summary>The CLI against the real server on SQLite (a PostgreSQL variant derives from <see cref="RealServerScenarios"/>).</summary>
 public sealed class EndToEndAgainstRealServer(SqliteRealServer server) : RealServerScenarios(server), IClassFixture<SqliteRealServer>;
 
+public sealed class EndToEndAgainstRealServerOnPostgres(PostgresRealServer server) : RealServerScenarios(server), IClassFixture<PostgresRealServer>;
+
 /// <summary>
 /// Every command against the real server started as a process: the CLI in-process with a temporary HOME, and once as
 /// a process. Each scenario loads its own policy branch, so scenarios share the server but no rows.

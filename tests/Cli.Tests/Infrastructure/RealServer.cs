@@ -227,3 +227,22 @@ public abstract class RealServer : IAsyncLifetime
 
 /// <summary>The real server on its embedded SQLite database.</summary>
 public sealed class SqliteRealServer : RealServer;
+
+/// <summary>
+/// The same server on a fresh PostgreSQL database (SECRETS_TEST_POSTGRES, else Docker, else a throwaway local
+/// cluster; see tests/Server.Tests/Infrastructure/PostgresServer.cs, linked into this project). A PostgreSQL
+/// server never generates a data key, so the fixture supplies one for both `account create` and `serve`.
+/// </summary>
+public sealed class PostgresRealServer : RealServer
+{
+    private readonly string dataKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private string? connectionString;
+
+    protected override void ConfigureEnvironment(IDictionary<string, string?> environment)
+    {
+        base.ConfigureEnvironment(environment);
+        connectionString ??= global::Secrets.Server.Tests.Infrastructure.PostgresServer.CreateDatabaseAsync("cli_e2e").GetAwaiter().GetResult();
+        environment["SECRETS_DATABASE"] = connectionString;
+        environment["SECRETS_DATA_KEY"] = dataKey;
+    }
+}
