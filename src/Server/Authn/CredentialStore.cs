@@ -31,6 +31,14 @@ internal sealed class CredentialStore(SecretsDbContext db, DataKeyCipher cipher,
     /// <summary>Creates (and adds to the context) fresh credentials; returns the new API key.</summary>
     public (CredentialEntity Credential, string ApiKey) Create(string roleId, string account, string restrictedTo = "")
     {
+        var (cred, key) = New(roleId, account, restrictedTo);
+        db.Credentials.Add(cred);
+        return (cred, key);
+    }
+
+    /// <summary>Fresh credentials, not attached to the context (for bulk inserts); returns the new API key.</summary>
+    public (CredentialEntity Credential, string ApiKey) New(string roleId, string account, string restrictedTo = "")
+    {
         var seed = RandomNumberGenerator.GetBytes(32);
         var key = Derive(roleId, seed);
         var cred = new CredentialEntity
@@ -42,7 +50,6 @@ internal sealed class CredentialStore(SecretsDbContext db, DataKeyCipher cipher,
             RestrictedTo = restrictedTo,
             UpdatedAt = time.GetUtcNow().UtcDateTime,
         };
-        db.Credentials.Add(cred);
         return (cred, key);
     }
 

@@ -15,13 +15,35 @@ namespace Secrets.Server.Authorization;
 /// shares the database. The counter is read before the rows: a write that lands in between makes the snapshot
 /// newer than its version number says, which only causes one extra rebuild, never a stale decision.
 /// </summary>
-internal sealed class AuthorizationCache
+internal sealed class AuthorizationCache(IHttpContextAccessor http)
 {
+    private const string RequestKey = "secrets.authz.";
     private readonly ConcurrentDictionary<string, AuthorizationSnapshot> _snapshots = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
-    /// <summary>The current snapshot of <paramref name="account"/>, as of this request.</summary>
+    /// <summary>
+    /// The current snapshot of <paramref name="account"/>, as of this request. Within one HTTP request the first
+    /// answer is reused (the token check already asked for the caller's account), so a request reads the version
+    /// counter once: every decision of a request is taken before its writes.
+    /// </summary>
     public async Task<AuthorizationSnapshot> GetAsync(SecretsDbContext db, string account, CancellationToken ct)
+    {
+        var items = http.HttpContext?.Items;
+        if (items?[RequestKey + account] is AuthorizationSnapshot memo)
+        {
+            return memo;
+        }
+
+        var snapshot = await GetCurrentAsync(db, account, ct);
+        if (items is not null)
+        {
+            items[RequestKey + account] = snapshot;
+        }
+
+        return snapshot;
+    }
+
+    private async Task<AuthorizationSnapshot> GetCurrentAsync(SecretsDbContext db, string account, CancellationToken ct)
     {
         var version = await AuthorizationVersion.ReadAsync(db, ct);
         if (_snapshots.TryGetValue(account, out var current) && current.Version >= version)

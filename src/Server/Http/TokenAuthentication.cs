@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Authn;
+using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 
 namespace Secrets.Server.Http;
@@ -67,9 +68,12 @@ internal static class TokenAuthentication
 
             var caller = outcome.Caller!;
 
-            // A valid token for a role that no longer exists: head 403 (spec 1.2).
+            // A valid token for a role that no longer exists: head 403 (spec 1.2). The snapshot answers (and is then
+            // reused by the handler's decisions), so this costs no query of its own.
             var db = ctx.RequestServices.GetRequiredService<SecretsDbContext>();
-            if (!await db.Roles.AsNoTracking().AnyAsync(r => r.RoleId == caller.RoleId, ctx.RequestAborted))
+            var snapshot = await ctx.RequestServices.GetRequiredService<AuthorizationCache>().GetAsync(db, caller.Account, ctx.RequestAborted);
+            if (!snapshot.RoleExists(caller.RoleId)
+                && !await db.Roles.AsNoTracking().AnyAsync(r => r.RoleId == caller.RoleId, ctx.RequestAborted))
             {
                 await Errors.Forbidden().ExecuteAsync(ctx);
                 return;

@@ -20,20 +20,11 @@ internal static class PlanWriter
     public static async Task<IReadOnlyDictionary<string, string>> ApplyAsync(
         SecretsDbContext db, CredentialStore credentials, DataKeyCipher cipher, PolicyPlan plan, string account, DateTime now, CancellationToken ct)
     {
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        try
-        {
-            await DeleteAsync(db, plan.Deletes, ct);
-            var created = await InsertAsync(db, credentials, plan, account, now, ct);
-            await UpdateAsync(db, plan.Updates, now, ct);
-            await WritePublicKeysAsync(db, cipher, plan.PublicKeys, account, now, ct);
-            return created;
-        }
-        finally
-        {
-            db.ChangeTracker.AutoDetectChangesEnabled = true;
-            db.ChangeTracker.Clear();
-        }
+        await DeleteAsync(db, plan.Deletes, ct);
+        var created = await InsertAsync(db, credentials, plan, account, now, ct);
+        await UpdateAsync(db, plan.Updates, now, ct);
+        await WritePublicKeysAsync(db, cipher, plan.PublicKeys, account, now, ct);
+        return created;
     }
 
     private static async Task DeleteAsync(SecretsDbContext db, PolicyRows rows, CancellationToken ct)
@@ -76,51 +67,32 @@ internal static class PlanWriter
     private static async Task<IReadOnlyDictionary<string, string>> InsertAsync(
         SecretsDbContext db, CredentialStore credentials, PolicyPlan plan, string account, DateTime now, CancellationToken ct)
     {
+        // Bulk paths (COPY / prepared INSERT): a large policy writes tens of thousands of rows. Parents first, as the
+        // foreign keys require: roles, then resources (owned by roles), then the rows that point at both.
         var rows = plan.Inserts;
-        foreach (var r in rows.Roles)
-        {
-            db.Roles.Add(new RoleEntity { RoleId = r.RoleId, Account = account, PolicyId = r.PolicyId, CreatedAt = now });
-        }
-
-        foreach (var r in rows.Resources)
-        {
-            db.Resources.Add(new ResourceEntity
-            {
-                ResourceId = r.ResourceId,
-                Account = account,
-                Kind = KindOf(r.ResourceId),
-                OwnerId = r.OwnerId,
-                PolicyId = r.PolicyId,
-                CreatedAt = now,
-            });
-        }
-
-        foreach (var m in rows.Memberships)
-        {
-            db.RoleMemberships.Add(new RoleMembershipEntity { RoleId = m.RoleId, MemberId = m.MemberId, Account = account, AdminOption = m.AdminOption, PolicyId = m.PolicyId });
-        }
-
-        foreach (var p in rows.Permissions)
-        {
-            db.Permissions.Add(new PermissionEntity { ResourceId = p.ResourceId, Privilege = p.Privilege, RoleId = p.RoleId, Account = account, PolicyId = p.PolicyId });
-        }
-
-        foreach (var a in rows.Annotations)
-        {
-            db.Annotations.Add(new AnnotationEntity { ResourceId = a.ResourceId, Name = a.Name, Value = a.Value, Account = account, PolicyId = a.PolicyId });
-        }
+        await BulkInsert.RunAsync(db, "roles", ["role_id", "account", "policy_id", "created_at"], rows.Roles,
+            r => [r.RoleId, account, r.PolicyId, now], ct);
+        await BulkInsert.RunAsync(db, "resources", ["resource_id", "account", "kind", "owner_id", "policy_id", "created_at"], rows.Resources,
+            r => [r.ResourceId, account, KindOf(r.ResourceId), r.OwnerId, r.PolicyId, now], ct);
+        await BulkInsert.RunAsync(db, "role_memberships", ["role_id", "member_id", "account", "admin_option", "policy_id"], rows.Memberships,
+            m => [m.RoleId, m.MemberId, account, m.AdminOption, m.PolicyId], ct);
+        await BulkInsert.RunAsync(db, "permissions", ["resource_id", "privilege", "role_id", "account", "policy_id"], rows.Permissions,
+            p => [p.ResourceId, p.Privilege, p.RoleId, account, p.PolicyId], ct);
+        await BulkInsert.RunAsync(db, "annotations", ["resource_id", "name", "value", "account", "policy_id"], rows.Annotations,
+            a => [a.ResourceId, a.Name, a.Value, account, a.PolicyId], ct);
 
         var restrictions = rows.CredentialRestrictions.ToDictionary(r => r.RoleId, r => string.Join(',', r.RestrictedTo), StringComparer.Ordinal);
         var created = new Dictionary<string, string>(StringComparer.Ordinal);
+        var newCredentials = new List<CredentialEntity>(plan.CreatedRoleIds.Count);
         foreach (var roleId in plan.CreatedRoleIds)
         {
-            var (_, key) = credentials.Create(roleId, account, restrictions.GetValueOrDefault(roleId, ""));
+            var (credential, key) = credentials.New(roleId, account, restrictions.GetValueOrDefault(roleId, ""));
+            newCredentials.Add(credential);
             created[roleId] = key;
         }
 
-        db.ChangeTracker.DetectChanges();
-        await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
+        await BulkInsert.RunAsync(db, "credentials", ["role_id", "account", "api_key_hash", "api_key_seed", "encrypted_hash", "expiration", "restricted_to", "updated_at"], newCredentials,
+            c => [c.RoleId, c.Account, c.ApiKeyHash, c.ApiKeySeed, null, null, c.RestrictedTo, c.UpdatedAt], ct);
         return created;
     }
 
