@@ -129,6 +129,15 @@ internal static class Errors
 
     public static ConjurError ArgumentError(string message) => ConjurError.Envelope(422, new ErrorBody("argument_error", message));
 
+    // Secrets (spec 2.4, 9).
+    public static ConjurError SecretValueEmpty() => ArgumentError("'value' may not be empty");
+
+    public static ConjurError InvalidVersionParameter() => ArgumentError("invalid type for parameter 'version'");
+
+    public static ConjurError VariableIdsInvalid() => ArgumentError("variable_ids");
+
+    public static ConjurError InvalidPublicKey() => ArgumentError("Invalid public key format");
+
     public static ConjurError ParameterMissing(string name) =>
         ConjurError.Envelope(422, new ErrorBody("parameter_missing", $"param is missing or the value is empty: {name}"));
 
@@ -183,6 +192,53 @@ internal static class Errors
         ValidationFailed(
             "password",
             "CONJ00046E The password you have chosen does not meet the complexity requirements. Choose a password that includes: 12-128 characters, 2 uppercase letters, 2 lowercase letters, 1 digit and 1 special character");
+
+    // Host factory (spec 2.8, 9). No message ever carries a host-factory token.
+
+    /// <summary>Unknown (or invisible) host-factory token on DELETE /host_factory_tokens/{token}; the token is not echoed.</summary>
+    public static ConjurError HostFactoryTokenNotFound() =>
+        ConjurError.Envelope(404, new ErrorBody("not_found", "Host factory token not found", "host_factory_token"));
+
+    public static ConjurError InvalidResourceKind(string kind) => ArgumentError($"Invalid resource kind: {kind}");
+
+    public static ConjurError InvalidHostFactoryId(string value) =>
+        ArgumentError($"Invalid host_factory '{value}': expected a full id account:host_factory:identifier");
+
+    public static ConjurError InvalidExpiration(string value) => ArgumentError($"Invalid expiration '{value}': expected an ISO-8601 time");
+
+    public static ConjurError ExpirationNotInFuture() => ArgumentError("expiration must be in the future");
+
+    public static ConjurError InvalidCount(int max) => ArgumentError($"count must be a whole number between 1 and {max}");
+
+    /// <summary>Conjur wraps the CIDR ArgumentError of the token model in UnprocessableEntity.</summary>
+    public static ConjurError InvalidCidr(string value) => Unprocessable($"Invalid IP address or CIDR range '{value}'");
+
+    public static ConjurError InvalidHostId(string id) => ArgumentError($"Invalid id: {id}");
+
+    // Resources, roles and rotation of another role's API key (spec 2.1, 2.6, 2.7, 9). Conjur raises the paging
+    // messages as UnprocessableEntity, hence unprocessable_entity rather than argument_error.
+    public static ConjurError LimitInvalid() =>
+        Unprocessable("'limit' contains an invalid value. 'limit' must be a positive integer.");
+
+    public static ConjurError OffsetInvalid() =>
+        Unprocessable("'offset' contains an invalid value. 'offset' must be an integer greater than or equal to 0.");
+
+    public static ConjurError LimitTooLarge(int max) => Unprocessable($"'Limit' parameter must not exceed {max}");
+
+    /// <summary>A search with more words than the server matches (each word is one annotation query).</summary>
+    public static ConjurError SearchTooLong(int maxWords) => Unprocessable($"'search' must not contain more than {maxWords} words");
+
+    /// <summary>Conjur's <c>Role.make_full_id</c>: an id with fewer than two ':'-separated tokens.</summary>
+    public static ConjurError RoleIdInvalid(string value) => ArgumentError($"Expected at least 2 tokens in {value}");
+
+    public static ConjurError PrivilegeMissing() => ArgumentError("privilege");
+
+    /// <summary>Rotation target absent or invisible: one message for both, so the answer does not tell them apart.</summary>
+    public static ConjurError RotationTargetNotFound(string targetId, string callerId) =>
+        RoleNotFound(targetId, $"CONJ00123E Resource '{targetId}' requested by role '{callerId}' not found");
+
+    public static ConjurError ApiKeyNotUsed() =>
+        ConjurError.Envelope(405, new ErrorBody("method_not_allowed", "Operation is not supported for host since it does not use api-key for authentication"));
 
     private static string Capitalise(string kind) => kind.Length == 0 ? kind : char.ToUpperInvariant(kind[0]) + kind[1..];
 }

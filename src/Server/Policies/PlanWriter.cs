@@ -18,12 +18,12 @@ internal static class PlanWriter
 {
     /// <summary>Applies the plan; returns the API keys of the users and hosts it created, by role id.</summary>
     public static async Task<IReadOnlyDictionary<string, string>> ApplyAsync(
-        SecretsDbContext db, CredentialStore credentials, DataKeyCipher cipher, PolicyPlan plan, string account, DateTime now, CancellationToken ct)
+        SecretsDbContext db, CredentialStore credentials, DataKeyCipher cipher, PolicyPlan plan, string account, DateTime now, int secretsVersionLimit, CancellationToken ct)
     {
         await DeleteAsync(db, plan.Deletes, ct);
         var created = await InsertAsync(db, credentials, plan, account, now, ct);
         await UpdateAsync(db, plan.Updates, now, ct);
-        await WritePublicKeysAsync(db, cipher, plan.PublicKeys, account, now, ct);
+        await WritePublicKeysAsync(db, cipher, plan.PublicKeys, account, now, secretsVersionLimit, ct);
         return created;
     }
 
@@ -129,11 +129,11 @@ internal static class PlanWriter
     }
 
     /// <summary>Public keys become secret versions of their public_key resource, when they differ from the latest.</summary>
-    private static async Task WritePublicKeysAsync(SecretsDbContext db, DataKeyCipher cipher, IReadOnlyList<PublicKeyValue> keys, string account, DateTime now, CancellationToken ct)
+    private static async Task WritePublicKeysAsync(SecretsDbContext db, DataKeyCipher cipher, IReadOnlyList<PublicKeyValue> keys, string account, DateTime now, int versionLimit, CancellationToken ct)
     {
         foreach (var key in keys)
         {
-            await SecretVersions.AddAsync(db, cipher, account, key.ResourceId, System.Text.Encoding.UTF8.GetBytes(key.Value), now, versionLimit: 20, ct);
+            await SecretVersions.AddAsync(db, cipher, account, key.ResourceId, System.Text.Encoding.UTF8.GetBytes(key.Value), now, versionLimit, ct);
         }
     }
 

@@ -111,7 +111,7 @@ internal sealed class PolicyLoader(
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var createdRoles = await PlanWriter.ApplyAsync(db, credentials, cipher, plan, r.Account, now, ct);
+        var createdRoles = await PlanWriter.ApplyAsync(db, credentials, cipher, plan, r.Account, now, limits.SecretsVersionLimit, ct);
         var version = await WriteVersionAsync(r, now, ct);
         await AuthorizationVersion.BumpAsync(db, ct);
         await tx.CommitAsync(ct);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
@@ -10,7 +11,8 @@ internal static class SecretVersions
     /// <summary>
     /// Stores <paramref name="value"/> as a new version of <paramref name="resourceId"/> unless it equals the latest
     /// version, then deletes versions beyond <paramref name="versionLimit"/>. Returns the latest version number.
-    /// Runs inside the caller's transaction when there is one.
+    /// Runs inside the caller's transaction when there is one (callers that have none must open one: the insert and
+    /// the retention delete are two statements).
     /// </summary>
     public static async Task<int> AddAsync(
         SecretsDbContext db, DataKeyCipher cipher, string account, string resourceId, byte[] value, DateTime now, int versionLimit, CancellationToken ct)
@@ -20,7 +22,10 @@ internal static class SecretVersions
             .OrderByDescending(s => s.Version)
             .Select(s => new { s.Version, s.Value })
             .FirstOrDefaultAsync(ct);
-        if (latest is not null && cipher.Decrypt(latest.Value, resourceId).AsSpan().SequenceEqual(value))
+
+        // Spec 6.1 (≥1.22): writing the current value again creates no version. Compared in constant time so the
+        // comparison itself says nothing about how much of a guess matched.
+        if (latest is not null && CryptographicOperations.FixedTimeEquals(cipher.Decrypt(latest.Value, resourceId), value))
         {
             return latest.Version;
         }
@@ -35,6 +40,8 @@ internal static class SecretVersions
             CreatedAt = now,
         });
         await db.SaveChangesAsync(ct);
+
+        // Retention (SECRETS_VERSION_LIMIT): version numbers keep increasing, old numbers disappear for good.
         var keepFrom = version - versionLimit;
         if (keepFrom > 0)
         {

@@ -1,0 +1,179 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Secrets.Server.Tests.Infrastructure;
+
+namespace Secrets.Server.Tests.Secrets;
+
+/// <summary>
+/// One policy branch per test, loaded over HTTP exactly as a Conjur user would, with the actors the secrets
+/// scenarios need: a host that holds <c>[read, execute]</c> on every variable through a layer, a reader
+/// (<c>read</c> only), a writer (<c>read, update</c>), an executor (<c>execute</c> only: visible but no update) and a
+/// stranger with no privilege at all. The account's admin owns everything (the branch is declared in root).
+/// </summary>
+internal sealed class SecretsWorld : IDisposable
+{
+    private readonly List<HttpClient> _clients = [];
+
+    private SecretsWorld(ServerFixture f, string branch)
+    {
+        F = f;
+        Branch = branch;
+    }
+
+    public ServerFixture F { get; }
+
+    /// <summary>The policy id of the branch; every variable is <c>&lt;branch&gt;/&lt;name&gt;</c>.</summary>
+    public string Branch { get; }
+
+    public HttpClient Admin { get; private set; } = null!;
+
+    public HttpClient Host { get; private set; } = null!;
+
+    public HttpClient Reader { get; private set; } = null!;
+
+    public HttpClient Writer { get; private set; } = null!;
+
+    public HttpClient Executor { get; private set; } = null!;
+
+    public HttpClient Stranger { get; private set; } = null!;
+
+    public string HostId => $"{ServerFixture.Account}:host:{Branch}/app-01";
+
+    public string ReaderId => $"{ServerFixture.Account}:user:reader@{Branch}";
+
+    public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
+
+    /// <summary>
+    /// Loads the branch with the given variables (name → optional mime type annotation) and, optionally, a user
+    /// <c>keyholder</c> with <c>public_keys</c>.
+    /// </summary>
+    public static async Task<SecretsWorld> CreateAsync(ServerFixture f, IReadOnlyList<string> variables, IReadOnlyDictionary<string, string>? mimeTypes = null, IReadOnlyList<string>? publicKeys = null)
+    {
+        var world = new SecretsWorld(f, Unique("app"));
+        var yaml = new StringBuilder();
+        yaml.Append("- !policy\n  id: ").Append(world.Branch).Append("\n  body:\n");
+        foreach (var name in variables)
+        {
+            yaml.Append("  - !variable\n    id: ").Append(name).Append('\n');
+            if (mimeTypes?.TryGetValue(name, out var mime) == true)
+            {
+                yaml.Append("    annotations:\n      conjur/mime_type: ").Append(mime).Append('\n');
+            }
+        }
+
+        yaml.Append("""
+              - !layer apps
+              - !host app-01
+              - !grant
+                role: !layer apps
+                member: !host app-01
+              - !user reader
+              - !user writer
+              - !user executor
+              - !user stranger
+
+            """);
+        if (publicKeys is not null)
+        {
+            yaml.Append("  - !user\n    id: keyholder\n    public_keys:\n");
+            foreach (var key in publicKeys)
+            {
+                yaml.Append("    - ").Append(key).Append('\n');
+            }
+        }
+
+        foreach (var name in variables)
+        {
+            Permit(yaml, "!layer apps", "[read, execute]", name);
+            Permit(yaml, "!user reader", "[read]", name);
+            Permit(yaml, "!user writer", "[read, update]", name);
+            Permit(yaml, "!user executor", "[execute]", name);
+        }
+
+        world.Admin = world.Track(await f.AdminClientAsync());
+        var created = await LoadPolicyAsync(world.Admin, "root", yaml.ToString());
+        var account = ServerFixture.Account;
+        world.Host = await world.ClientAsync($"host/{world.Branch}/app-01", created[$"{account}:host:{world.Branch}/app-01"]);
+        world.Reader = await world.ClientAsync($"reader@{world.Branch}", created[$"{account}:user:reader@{world.Branch}"]);
+        world.Writer = await world.ClientAsync($"writer@{world.Branch}", created[$"{account}:user:writer@{world.Branch}"]);
+        world.Executor = await world.ClientAsync($"executor@{world.Branch}", created[$"{account}:user:executor@{world.Branch}"]);
+        world.Stranger = await world.ClientAsync($"stranger@{world.Branch}", created[$"{account}:user:stranger@{world.Branch}"]);
+        return world;
+    }
+
+    /// <summary>POSTs a policy; returns created_roles as role id → API key.</summary>
+    public static async Task<Dictionary<string, string>> LoadPolicyAsync(HttpClient admin, string policyId, string yaml, string account = ServerFixture.Account)
+    {
+        using var response = await admin.PostAsync(
+            $"/policies/{account}/policy/{Uri.EscapeDataString(policyId)}",
+            new StringContent(yaml, Encoding.UTF8, "application/x-yaml"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"policy load failed: {(int)response.StatusCode} {body}");
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.GetProperty("created_roles").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.GetProperty("api_key").GetString()!, StringComparer.Ordinal);
+    }
+
+    /// <summary>Full id of a variable of the branch.</summary>
+    public string VariableId(string name) => $"{ServerFixture.Account}:variable:{Branch}/{name}";
+
+    /// <summary>The secrets path of a variable, identifier encoded as the Go SDK does (url.PathEscape of the whole id).</summary>
+    public string SecretPath(string name, string kind = "variable") =>
+        $"/secrets/{ServerFixture.Account}/{kind}/{Uri.EscapeDataString($"{Branch}/{name}")}";
+
+    public async Task SetAsync(string name, string value) => await SetAsync(name, Encoding.UTF8.GetBytes(value));
+
+    public async Task SetAsync(string name, byte[] value)
+    {
+        using var response = await Admin.PostAsync(SecretPath(name), new ByteArrayContent(value));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    public void Dispose()
+    {
+        foreach (var c in _clients)
+        {
+            c.Dispose();
+        }
+    }
+
+    private static void Permit(StringBuilder yaml, string role, string privileges, string variable) =>
+        yaml.Append("  - !permit\n    role: ").Append(role)
+            .Append("\n    privileges: ").Append(privileges)
+            .Append("\n    resource: !variable ").Append(variable).Append('\n');
+
+    private async Task<HttpClient> ClientAsync(string login, string apiKey) => Track(await F.ClientForAsync(login, apiKey));
+
+    private HttpClient Track(HttpClient client)
+    {
+        _clients.Add(client);
+        return client;
+    }
+}
+
+/// <summary>Requests that carry their own X-Request-Id, so that their audit records can be found.</summary>
+internal static class Traced
+{
+    public static HttpRequestMessage Request(HttpMethod method, string path, HttpContent? content = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        request.Headers.Add("X-Request-Id", "secrets-" + Guid.NewGuid().ToString("N"));
+        return request;
+    }
+
+    public static string Id(HttpRequestMessage request) => request.Headers.GetValues("X-Request-Id").Single();
+
+    /// <summary>The audit records of one request, each without its PRI/timestamp prefix: from the MSGID on.</summary>
+    public static IReadOnlyList<string> AuditFor(ServerFixture f, HttpRequestMessage request)
+    {
+        var marker = $" - conjur {Id(request)} ";
+        return f.Audit.Lines
+            .Where(l => l.Contains(marker, StringComparison.Ordinal))
+            .Select(l => l[..l.IndexOf(' ', StringComparison.Ordinal)] + " " + l[(l.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..])
+            .ToList();
+    }
+
+    public static MediaTypeHeaderValue Mime(string value) => new(value);
+}
