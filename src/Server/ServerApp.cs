@@ -3,14 +3,16 @@ using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
 using Secrets.Server.Authn;
+using Secrets.Server.Authorization;
 using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.HostFactories;
 using Secrets.Server.Http;
-using Secrets.Server.Authorization;
 using Secrets.Server.Policies;
 using Secrets.Server.PublicKeys;
+using Secrets.Server.Resources;
+using Secrets.Server.Roles;
 using Secrets.Server.Secrets;
 using Secrets.Server.Status;
 
@@ -72,6 +74,8 @@ internal static partial class ServerApp
         app.MapStatusEndpoints();
         app.MapAuthnEndpoints();
         app.MapPolicyEndpoints();
+        app.MapResourceEndpoints();
+        app.MapRoleEndpoints();
         app.MapSecretEndpoints();
         app.MapPublicKeyEndpoints();
 
@@ -109,8 +113,24 @@ internal static partial class ServerApp
             var accounts = new AccountService(db, cipher, Passwords.Hasher, settings.Time);
             if (!await accounts.ExistsAsync(account, ct))
             {
-                var created = await accounts.CreateAsync(account, password: null, ct);
-                Directory.CreateDirectory(settings.DataDir);
+                CreatedAccount created;
+                try
+                {
+                    created = await accounts.CreateAsync(account, password: null, ct);
+                }
+                catch (DbUpdateException)
+                {
+                    // Another node bootstrapped the same account at the same moment; its key file is its own.
+                    db.ChangeTracker.Clear();
+                    if (await accounts.ExistsAsync(account, ct))
+                    {
+                        return;
+                    }
+
+                    throw;
+                }
+
+                FilePermissions.CreatePrivateDirectory(settings.DataDir);
                 var keyFile = Path.Combine(settings.DataDir, $"{account}-admin-api-key");
                 FilePermissions.WriteSecretFile(keyFile, created.AdminApiKey + "\n");
                 Console.Error.WriteLine($"Created account '{account}'. The API key of its admin user is in {keyFile} (mode 0600).");
@@ -131,10 +151,19 @@ internal static class DataKeyCanary
         var row = await db.ServerState.AsNoTracking().SingleOrDefaultAsync(s => s.Key == Key, ct);
         if (row is null)
         {
-            db.ServerState.Add(new ServerStateEntity { Key = Key, Blob = cipher.Encrypt(Expected, Aad) });
-            db.ServerState.Add(new ServerStateEntity { Key = AuthorizationVersion.Key, Number = 1 });
-            await db.SaveChangesAsync(ct);
-            return;
+            try
+            {
+                db.ServerState.Add(new ServerStateEntity { Key = Key, Blob = cipher.Encrypt(Expected, Aad) });
+                db.ServerState.Add(new ServerStateEntity { Key = AuthorizationVersion.Key, Number = 1 });
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+            catch (DbUpdateException)
+            {
+                // Another node initialised the same empty database at the same moment: verify its canary instead.
+                db.ChangeTracker.Clear();
+                row = await db.ServerState.AsNoTracking().SingleAsync(s => s.Key == Key, ct);
+            }
         }
 
         if (row.Blob is null || !cipher.TryDecrypt(row.Blob, Aad, out var plain) || !plain.AsSpan().SequenceEqual(Expected))

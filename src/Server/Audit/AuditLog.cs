@@ -105,6 +105,9 @@ internal sealed class MemoryAuditSink : IAuditSink
 /// <summary>Formats audit events as RFC 5424 lines and hands them to the configured sink.</summary>
 internal sealed class AuditLog(IAuditSink sink, TimeProvider time, IHttpContextAccessor http)
 {
+    /// <summary>RFC 5424 §6: PROCID is 1*128PRINTUSASCII, while an X-Request-Id may be 255 characters (spec 1.3).</summary>
+    private const int MaxProcIdLength = 128;
+
     public static IAuditSink CreateSink(AuditOptions options) => options.Sink switch
     {
         "stdout" => new StdoutAuditSink(),
@@ -125,7 +128,7 @@ internal sealed class AuditLog(IAuditSink sink, TimeProvider time, IHttpContextA
         var sb = new StringBuilder(256);
         sb.Append('<').Append((e.Facility * 8) + e.Severity).Append(">1 ")
             .Append(at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
-            .Append(" - conjur ").Append(procId).Append(' ').Append(e.MessageId).Append(' ');
+            .Append(" - conjur ").Append(procId.Length > MaxProcIdLength ? procId[..MaxProcIdLength] : procId).Append(' ').Append(e.MessageId).Append(' ');
         foreach (var el in e.Elements)
         {
             AppendElement(sb, el);

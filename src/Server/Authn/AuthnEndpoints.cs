@@ -29,6 +29,10 @@ internal static class AuthnEndpoints
         HttpContext ctx, CredentialStore credentials, AuditLog audit, CancellationToken ct)
     {
         var account = PathSegments.At(ctx, 1);
+        if (PathSegments.ContainsSlash(account))
+        {
+            return Errors.RouteNotFound();
+        }
         var basic = BasicCredentials.Parse(ctx.Request.Headers.Authorization.ToString());
         var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
         var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
@@ -59,6 +63,10 @@ internal static class AuthnEndpoints
         HttpContext ctx, CredentialStore credentials, TokenService tokens, AuditLog audit, CancellationToken ct)
     {
         var account = PathSegments.At(ctx, 1);
+        if (PathSegments.ContainsSlash(account))
+        {
+            return Errors.RouteNotFound();
+        }
         var login = PathSegments.At(ctx, 2);
         var roleId = account is not null && login is not null && AccountName.IsValid(account) ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, login) : null;
 
@@ -94,8 +102,20 @@ internal static class AuthnEndpoints
         HttpContext ctx, CredentialStore credentials, SecretsDbContext db, AuditLog audit, CancellationToken ct)
     {
         var account = PathSegments.At(ctx, 1);
-        if (ctx.GetCaller() is not null)
+        if (PathSegments.ContainsSlash(account))
         {
+            return Errors.RouteNotFound();
+        }
+        if (ctx.GetCaller() is { } caller)
+        {
+            // Spec 2.1: an access token is not enough to change a password; naming another role is the plain 401.
+            if (ctx.Request.Query.ContainsKey("role") && !RoleParamNamesSelf(ctx.Request.Query["role"].ToString(), account, caller.RoleId))
+            {
+                audit.Write(AuthnEvents.Password(caller.RoleId, false, "Operation attempted against foreign user"));
+                return Errors.Unauthorized();
+            }
+
+            audit.Write(AuthnEvents.Password(caller.RoleId, false, "Credential strength is insufficient"));
             return Errors.CredentialStrengthInsufficient();
         }
 
@@ -143,12 +163,17 @@ internal static class AuthnEndpoints
         HttpContext ctx, CredentialStore credentials, SecretsDbContext db, AuditLog audit, CancellationToken ct)
     {
         var account = PathSegments.At(ctx, 1);
+        if (PathSegments.ContainsSlash(account))
+        {
+            return Errors.RouteNotFound();
+        }
         var roleParam = ctx.Request.Query.ContainsKey("role") ? ctx.Request.Query["role"].ToString() : null;
 
         if (ctx.GetCaller() is { } caller)
         {
             if (roleParam is null || RoleParamNamesSelf(roleParam, account, caller.RoleId))
             {
+                audit.Write(AuthnEvents.Rotate(caller.RoleId, caller.RoleId, false, "Credential strength is insufficient"));
                 return Errors.CredentialStrengthInsufficient();
             }
 
@@ -209,16 +234,6 @@ internal static class AuthnEndpoints
         [property: JsonPropertyName("account")] string Account,
         [property: JsonPropertyName("username")] string Username,
         [property: JsonPropertyName("token_issued_at")] string TokenIssuedAt);
-}
-
-/// <summary>Rotation of another role's API key with an access token (spec 2.1); completed by the authorization engine.</summary>
-internal static class ApiKeyRotation
-{
-    public static Task<Results<ContentHttpResult, ConjurError>> RotateOtherAsync(HttpContext ctx, Caller caller, string roleParam, string? account, CancellationToken ct)
-    {
-        _ = (ctx, caller, roleParam, account, ct);
-        return Task.FromResult<Results<ContentHttpResult, ConjurError>>(Errors.Forbidden());
-    }
 }
 
 /// <summary>Role ids from the `role` query parameter: `kind:id` or `account:kind:id`.</summary>

@@ -24,11 +24,17 @@ internal sealed class KeyRing(ISecretsDbFactory dbFactory, DataKeyCipher cipher,
 {
     private readonly ConcurrentDictionary<string, TokenSigningKey> _byAccount = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TrustedTokenKey> _byKid = new(StringComparer.Ordinal);
+    private static readonly TimeSpan FullReloadInterval = TimeSpan.FromSeconds(30);
     private readonly Lock _reloadGate = new();
     private long _lastReloadTicks = long.MinValue;
 
     public TokenSigningKey? SigningKey(string account)
     {
+        if (_lastReloadTicks != long.MinValue && time.GetElapsedTime(_lastReloadTicks) > FullReloadInterval)
+        {
+            Reload(force: false);
+        }
+
         if (_byAccount.TryGetValue(account, out var key))
         {
             return key;
@@ -40,6 +46,12 @@ internal sealed class KeyRing(ISecretsDbFactory dbFactory, DataKeyCipher cipher,
 
     public TrustedTokenKey? ByKid(string kid)
     {
+        // Keys of accounts deleted through another node must stop verifying: re-read the whole ring now and then.
+        if (_lastReloadTicks != long.MinValue && time.GetElapsedTime(_lastReloadTicks) > FullReloadInterval)
+        {
+            Reload(force: false);
+        }
+
         if (_byKid.TryGetValue(kid, out var key))
         {
             return key;
@@ -61,7 +73,18 @@ internal sealed class KeyRing(ISecretsDbFactory dbFactory, DataKeyCipher cipher,
 
             _lastReloadTicks = now;
             using var db = dbFactory.Create();
-            foreach (var row in db.SigningKeys.AsNoTracking().ToList())
+            var rows = db.SigningKeys.AsNoTracking().ToList();
+            var current = rows.Select(r => r.Fingerprint).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in _byKid.Where(k => !current.Contains(k.Key)).ToList())
+            {
+                _byKid.TryRemove(gone.Key, out _);
+                if (_byAccount.TryGetValue(gone.Value.Account, out var signing) && signing.Kid == gone.Key)
+                {
+                    _byAccount.TryRemove(gone.Value.Account, out _);
+                }
+            }
+
+            foreach (var row in rows)
             {
                 if (_byKid.ContainsKey(row.Fingerprint))
                 {
@@ -120,7 +143,7 @@ internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvi
         // microseconds: remember tokens that verified, keyed by a SHA-256 of the header (the cache holds no token),
         // and re-check what can change on every request: expiry and the client address against the cidr claim.
         var cacheKey = header is { Length: > 0 and <= 16 * 1024 } ? Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(header))) : null;
-        if (cacheKey is null || !_verified.TryGetValue(cacheKey, out var t) || t.ExpiresAt <= now)
+        if (cacheKey is null || !_verified.TryGetValue(cacheKey, out var t) || t.ExpiresAt <= now || keys.ByKid(t.Kid) is null)
         {
             var result = AccessTokens.Verify(header, keys.ByKid, now);
             if (!result.Succeeded)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Secrets.Authn.Network;
 using Secrets.Server.Data;
 
 namespace Secrets.Server.Configuration;
@@ -20,7 +21,8 @@ internal sealed record NetworkOptions(IReadOnlyList<IPNetwork> TrustedProxies);
 /// <summary>Where RFC 5424 audit records go: "stdout", "none", or a file path.</summary>
 internal sealed record AuditOptions(string Sink);
 
-internal sealed record LimitsOptions(long MaxRequestBodyBytes, int SecretsVersionLimit, int PolicyVersionLimit, int ResourceListLimitMax);
+/// <param name="HostFactoriesEnabled">CONJUR_HOST_FACTORIES_ENABLED (default true): false removes the host-factory routes (spec 2.8, 9.1).</param>
+internal sealed record LimitsOptions(long MaxRequestBodyBytes, int SecretsVersionLimit, int PolicyVersionLimit, int ResourceListLimitMax, bool HostFactoriesEnabled = true);
 
 /// <summary>
 /// The server's whole configuration, resolved once from the environment (SECRETS_* names, with Conjur's names as
@@ -96,27 +98,19 @@ internal static class SettingsLoader
 
         var encryption = LoadDataKey(env, dataDir, generateMissingDataKey && embedded);
 
+        // SECRETS_* first, then the Conjur name, as for every other setting.
         var tokens = new TokenOptions(
-            Ttl(env, "CONJUR_USER_AUTHORIZATION_TOKEN_TTL", "SECRETS_USER_TOKEN_TTL"),
-            Ttl(env, "CONJUR_HOST_AUTHORIZATION_TOKEN_TTL", "SECRETS_HOST_TOKEN_TTL"));
+            Ttl(env, "SECRETS_USER_TOKEN_TTL", "CONJUR_USER_AUTHORIZATION_TOKEN_TTL"),
+            Ttl(env, "SECRETS_HOST_TOKEN_TTL", "CONJUR_HOST_AUTHORIZATION_TOKEN_TTL"));
 
-        var proxies = new List<IPNetwork>();
-        foreach (var item in (First(env, "SECRETS_TRUSTED_PROXIES", "CONJUR_TRUSTED_PROXIES", "TRUSTED_PROXIES") ?? "")
-                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        // The same strict parser the client-address resolution uses: dotted quads only (no `10.1` shorthand read as
+        // 10.0.0.1), no host bits after the prefix; the error is Conjur's CONJ00065E naming the bad entry.
+        if (!TrustedProxies.TryParse(First(env, "SECRETS_TRUSTED_PROXIES", "CONJUR_TRUSTED_PROXIES", "TRUSTED_PROXIES"), out var trusted, out var proxyError))
         {
-            if (IPNetwork.TryParse(item, out var net))
-            {
-                proxies.Add(net);
-            }
-            else if (IPAddress.TryParse(item, out var ip))
-            {
-                proxies.Add(new IPNetwork(ip, ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
-            }
-            else
-            {
-                throw new ConfigurationException($"CONJUR_TRUSTED_PROXIES: '{item}' is not an IP address or CIDR range");
-            }
+            throw new ConfigurationException("CONJUR_TRUSTED_PROXIES: " + proxyError);
         }
+
+        var proxies = trusted.Networks;
 
         var authenticators = (First(env, "SECRETS_AUTHENTICATORS", "CONJUR_AUTHENTICATORS") ?? "authn")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -138,7 +132,8 @@ internal static class SettingsLoader
                 Integer(env, "SECRETS_MAX_REQUEST_BODY_BYTES", 16L * 1024 * 1024, 1024, long.MaxValue),
                 (int)Integer(env, "SECRETS_VERSION_LIMIT", 20, 1, 1000),
                 (int)Integer(env, "POLICIES_VERSION_LIMIT", 20, 1, 1000),
-                (int)Integer(env, "CONJUR_API_RESOURCE_LIST_LIMIT_MAX", 1000, 0, int.MaxValue)),
+                (int)Integer(env, "CONJUR_API_RESOURCE_LIST_LIMIT_MAX", 1000, 0, int.MaxValue),
+                Boolean(env, true, "SECRETS_HOST_FACTORIES_ENABLED", "CONJUR_HOST_FACTORIES_ENABLED")),
             DataDir = dataDir,
             BootstrapAccount = account,
             Authenticators = authenticators,
@@ -160,6 +155,19 @@ internal static class SettingsLoader
 
         // Conjur clamps rather than refuses (spec 3.2).
         return TimeSpan.FromSeconds(Math.Clamp(seconds, 0, (long)TokenOptions.Max.TotalSeconds));
+    }
+
+    /// <summary>true/false, yes/no, on/off or 1/0 (any case); anything else stops start-up naming the setting.</summary>
+    private static bool Boolean(Func<string, string?> env, bool fallback, params string[] names)
+    {
+        var raw = First(env, names);
+        return raw?.ToUpperInvariant() switch
+        {
+            null => fallback,
+            "TRUE" or "YES" or "ON" or "1" => true,
+            "FALSE" or "NO" or "OFF" or "0" => false,
+            _ => throw new ConfigurationException($"{names[^1]}: must be true or false"),
+        };
     }
 
     private static long Integer(Func<string, string?> env, string name, long fallback, long min, long max)
@@ -210,7 +218,7 @@ internal static class SettingsLoader
                 + "or SECRETS_DATA_KEY_FILE to a file holding it; `data-key generate` prints a fresh one");
         }
 
-        Directory.CreateDirectory(dataDir);
+        FilePermissions.CreatePrivateDirectory(dataDir);
         var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         FilePermissions.WriteSecretFile(local, Convert.ToBase64String(key) + "\n");
         return new EncryptionOptions(key, local);
@@ -236,6 +244,19 @@ internal static class SettingsLoader
 
 internal static class FilePermissions
 {
+    /// <summary>Creates a directory (and missing parents) readable by its owner only (0700); an existing one is left as it is.</summary>
+    public static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
     /// <summary>Writes a file readable by its owner only (0600), created with that mode so it is never briefly world-readable.</summary>
     public static void WriteSecretFile(string path, string contents)
     {

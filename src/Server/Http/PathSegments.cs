@@ -44,6 +44,12 @@ internal static class PathSegments
         return s is not null && index < s.Length ? s[index] : null;
     }
 
+    /// <summary>
+    /// Spec 1.1: an <c>{account}</c> segment that decodes to a value containing '/' (sent as <c>a%2Fb</c>) names no
+    /// route, so the answer is 404. (A login segment may: <c>host%2Fapp</c> is the host <c>app</c>.)
+    /// </summary>
+    public static bool ContainsSlash(string? segment) => segment is not null && segment.Contains('/', StringComparison.Ordinal);
+
     /// <summary>The glob tail from segment <paramref name="index"/> on, each segment decoded, joined by '/'.</summary>
     public static string? Tail(HttpContext ctx, int index)
     {

@@ -51,7 +51,9 @@ internal static partial class Pipeline
                         break;
                     default:
                         var logger = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Secrets.Server.Unhandled");
-                        LogUnhandled(logger, ctx.Request.Method, ctx.Request.Path.Value ?? "", error?.GetType().FullName ?? "unknown", error);
+                        // The route pattern, never the path: a path can carry a host-factory token or a secret's id.
+                        var route = (ctx.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
+                        LogUnhandled(logger, ctx.Request.Method, route, error?.GetType().FullName ?? "unknown", error);
                         result = Errors.Internal();
                         break;
                 }
@@ -62,6 +64,6 @@ internal static partial class Pipeline
         });
     }
 
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} on {Method} {Path}")]
-    private static partial void LogUnhandled(ILogger logger, string method, string path, string exceptionType, Exception? exception);
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} on {Method} {Route}")]
+    private static partial void LogUnhandled(ILogger logger, string method, string route, string exceptionType, Exception? exception);
 }

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Policy.Authorization;
 using Secrets.Policy.Language;
@@ -10,10 +12,17 @@ namespace Secrets.Server.Policies;
 /// </summary>
 internal static class DryRunReport
 {
+    private const string Redacted = "[REDACTED]";
+
+    // Like the error envelope: quotes in messages stay quotes ("Unrecognized data type '!foo'"), not \u0027.
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static IResult Valid(PolicyLoadRequest r, PolicyPlan plan, PolicyState before, AuthorizationSnapshot snapshot)
     {
         var after = before.Apply(plan);
-        string Show(string id) => snapshot.ResourceExists(id) && !snapshot.IsVisible(id, r.Caller.RoleId) ? "[REDACTED]" : id;
+
+        // Records the caller cannot see (spec 5.2) existed before this load; created ones are the caller's own.
+        string Show(string id) => snapshot.ResourceExists(id) && !snapshot.IsVisible(id, r.Caller.RoleId) ? Redacted : id;
 
         var body = new JsonObject
         {
@@ -26,7 +35,7 @@ internal static class DryRunReport
             },
             ["deleted"] = new JsonObject { ["items"] = Items(plan.DeletedIds, before, Show) },
         };
-        return TypedResults.Text(body.ToJsonString(), "application/json", System.Text.Encoding.UTF8, 200);
+        return TypedResults.Text(body.ToJsonString(Json), "application/json", System.Text.Encoding.UTF8, 200);
     }
 
     public static IResult Invalid(PolicyLoadRequest r, PolicyError error)
@@ -47,7 +56,7 @@ internal static class DryRunReport
                 },
             }),
         };
-        return TypedResults.Text(body.ToJsonString(), "application/json", System.Text.Encoding.UTF8, 422);
+        return TypedResults.Text(body.ToJsonString(Json), "application/json", System.Text.Encoding.UTF8, 422);
     }
 
     private static string Advice(PolicyError error) => error.Code == PolicyErrorCode.ValidationFailed
@@ -68,6 +77,25 @@ internal static class DryRunReport
     private static JsonObject Item(string fullId, PolicyState state, Func<string, string> show)
     {
         var parts = fullId.Split(':', 3);
+        if (show(fullId) == Redacted)
+        {
+            // An invisible record (named by a grant or permit, or reached by a cascade) keeps only its kind: its
+            // owner, annotations, relationships and restrictions are as secret as its existence.
+            return new JsonObject
+            {
+                ["identifier"] = Redacted,
+                ["id"] = Redacted,
+                ["type"] = parts.Length == 3 ? parts[1] : "",
+                ["owner"] = Redacted,
+                ["policy"] = Redacted,
+                ["permissions"] = new JsonObject(),
+                ["annotations"] = new JsonObject(),
+                ["members"] = new JsonArray(),
+                ["memberships"] = new JsonArray(),
+                ["restricted_to"] = new JsonArray(),
+            };
+        }
+
         var resource = state.Resources.FirstOrDefault(x => x.ResourceId == fullId);
         var role = state.Roles.FirstOrDefault(x => x.RoleId == fullId);
         var permissions = new JsonObject();

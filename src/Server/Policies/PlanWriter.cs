@@ -93,6 +93,18 @@ internal static class PlanWriter
 
         await BulkInsert.RunAsync(db, "credentials", ["role_id", "account", "api_key_hash", "api_key_seed", "encrypted_hash", "expiration", "restricted_to", "updated_at"], newCredentials,
             c => [c.RoleId, c.Account, c.ApiKeyHash, c.ApiKeySeed, null, null, c.RestrictedTo, c.UpdatedAt], ct);
+
+        // The first restricted_to of a user or host that already exists (by any mode) is an inserted restriction row
+        // too, but there are no new credentials to carry it: write it to the stored ones, or it would not apply.
+        foreach (var (roleId, value) in restrictions)
+        {
+            if (!created.ContainsKey(roleId))
+            {
+                await db.Credentials.Where(x => x.RoleId == roleId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.RestrictedTo, value).SetProperty(x => x.UpdatedAt, now), ct);
+            }
+        }
+
         return created;
     }
 

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Secrets.Policy.Language;
-using Secrets.Server.Authorization;
 using Secrets.Server.Authn;
+using Secrets.Server.Authorization;
 using Secrets.Server.Http;
 
 namespace Secrets.Server.Policies;
@@ -37,24 +37,35 @@ internal static class PolicyEndpoints
             return Errors.PayloadTooLarge(limits.MaxRequestBodyBytes);
         }
 
+        // A body that is not text is refused by the loader, after the 404/403 checks and with an audit record.
         string text;
+        string? bodyError = null;
         try
         {
             text = new UTF8Encoding(false, true).GetString(body);
         }
         catch (DecoderFallbackException)
         {
-            return Errors.PolicyInvalid("policy text is not valid UTF-8");
+            text = "";
+            bodyError = StorableText.NotUtf8;
+        }
+
+        if (bodyError is null && StorableText.HasNul(text))
+        {
+            bodyError = StorableText.ControlCharacters;
         }
 
         var dryRun = ctx.Request.Query.TryGetValue("dryRun", out var d) && string.Equals(d.ToString(), "true", StringComparison.OrdinalIgnoreCase);
-        var request = new PolicyLoadRequest(caller, account, identifier, mode, text, dryRun, ClientAddresses.Get(ctx)?.ToString());
+        var request = new PolicyLoadRequest(caller, account, identifier, mode, text, dryRun, ClientAddresses.Get(ctx)?.ToString()) { BodyError = bodyError };
         return await loader.LoadAsync(request, ct);
     }
 }
 
 internal sealed record PolicyLoadRequest(Caller Caller, string Account, string Identifier, PolicyLoadMode Mode, string Text, bool DryRun, string? ClientIp)
 {
+    /// <summary>Why the body cannot be a policy text at all (not UTF-8, NUL characters); null when it is text.</summary>
+    public string? BodyError { get; init; }
+
     public string PolicyId => $"{Account}:policy:{Identifier}";
 
     public string Operation => Mode == PolicyLoadMode.Add ? "create" : "update";

@@ -44,8 +44,10 @@ internal sealed class PolicyLoader(
 {
     public async Task<IResult> LoadAsync(PolicyLoadRequest r, CancellationToken ct)
     {
-        await EnsureRootPolicyAsync(r.Account, ct);
-        var snapshot = await authz.GetAsync(db, r.Account, ct);
+        // The request's memoised snapshot (taken by the token check) predates a root created just now: rebuild once.
+        var snapshot = await EnsureRootPolicyAsync(r.Account, ct)
+            ? await AuthorizationCache.BuildAsync(db, r.Account, await AuthorizationVersion.ReadAsync(db, ct), ct)
+            : await authz.GetAsync(db, r.Account, ct);
         var callerRole = r.Caller.RoleId;
         if (!snapshot.ResourceExists(r.PolicyId) || !snapshot.IsVisible(r.PolicyId, callerRole))
         {
@@ -62,6 +64,11 @@ internal sealed class PolicyLoader(
         {
             audit.Write(PolicyEvents.Failed(r, "Forbidden"));
             return Errors.Forbidden();
+        }
+
+        if (r.BodyError is { } bodyError)
+        {
+            return Reject(r, StorableText.Error(bodyError));
         }
 
         var gate = locks.For(r.Account);
@@ -98,11 +105,14 @@ internal sealed class PolicyLoader(
         var result = PolicyLoad.Plan(r.Text, r.Account, r.Identifier, ownerId, r.Mode, state);
         if (!result.Succeeded)
         {
-            audit.Write(PolicyEvents.Failed(r, result.Error.Message));
-            return r.DryRun ? DryRunReport.Invalid(r, result.Error) : ToHttp(result.Error);
+            return Reject(r, result.Error);
         }
 
         var plan = result.Value;
+        if (StorableText.Check(plan) is { } unstorable)
+        {
+            return Reject(r, unstorable);
+        }
         if (r.DryRun)
         {
             await tx.RollbackAsync(ct);
@@ -130,6 +140,13 @@ internal sealed class PolicyLoader(
     }
 
     private static int RetryAfter() => RandomNumberGenerator.GetInt32(1, 9);
+
+    /// <summary>A failed load: audited as "Failed to load policy: …" (spec 4.9), answered as a 422 body or dry-run report.</summary>
+    private IResult Reject(PolicyLoadRequest r, PolicyError error)
+    {
+        audit.Write(PolicyEvents.Failed(r, error.Message));
+        return r.DryRun ? DryRunReport.Invalid(r, error) : ToHttp(error);
+    }
 
     private static ConjurError ToHttp(PolicyError error) => error.Code switch
     {
@@ -164,15 +181,18 @@ internal sealed class PolicyLoader(
         }
     }
 
-    /// <summary>`root` exists once anyone touches /policies of an account whose admin exists (spec 2.5, 5.4).</summary>
-    private async Task EnsureRootPolicyAsync(string account, CancellationToken ct)
+    /// <summary>
+    /// `root` exists once anyone touches /policies of an account whose admin exists (spec 2.5, 5.4). True when this
+    /// call (or a concurrent one) created it, i.e. when snapshots taken earlier in the request do not know it.
+    /// </summary>
+    private async Task<bool> EnsureRootPolicyAsync(string account, CancellationToken ct)
     {
         var rootId = $"{account}:policy:root";
         var adminId = $"{account}:user:admin";
         if (await db.Resources.AsNoTracking().AnyAsync(x => x.ResourceId == rootId, ct)
             || !await db.Roles.AsNoTracking().AnyAsync(x => x.RoleId == adminId, ct))
         {
-            return;
+            return false;
         }
 
         var now = time.GetUtcNow().UtcDateTime;
@@ -190,6 +210,8 @@ internal sealed class PolicyLoader(
             // Another request created it first: fine.
             db.ChangeTracker.Clear();
         }
+
+        return true;
     }
 
     private async Task<PolicyState> LoadStateAsync(string account, CancellationToken ct)

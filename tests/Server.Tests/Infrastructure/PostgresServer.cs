@@ -24,7 +24,8 @@ public static class PostgresServer
     public static async Task<string> CreateDatabaseAsync(string prefix)
     {
         var admin = await GetAdminConnectionStringAsync();
-        var name = $"{new string(prefix.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(30).ToArray())}_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}_{Guid.NewGuid():N}"[..60];
+        var name = $"{new string(prefix.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(30).ToArray())}_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}_{Guid.NewGuid():N}";
+        name = name[..Math.Min(name.Length, 60)];
         await using (var conn = new NpgsqlConnection(admin))
         {
             await conn.OpenAsync();
@@ -64,7 +65,7 @@ public static class PostgresServer
 
         if (await DockerAnswersAsync())
         {
-            var container = new PostgreSqlBuilder().WithImage("postgres:16-alpine").Build();
+            var container = new PostgreSqlBuilder("postgres:16-alpine").Build();
             await container.StartAsync();
             AppDomain.CurrentDomain.ProcessExit += (_, _) => container.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return container.GetConnectionString();

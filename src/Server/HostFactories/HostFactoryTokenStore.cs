@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Secrets.Server.Crypto;
+using Secrets.Server.Data;
+
+namespace Secrets.Server.HostFactories;
+
+/// <summary>
+/// Host-factory tokens at rest (spec 2.8, 10): the row key is the lowercase hex SHA-256 of the token, the token itself
+/// is sealed with the data key (AAD = that hash), so the database alone never yields a usable token.
+/// </summary>
+internal sealed class HostFactoryTokenStore(SecretsDbContext db, DataKeyCipher cipher)
+{
+    /// <summary>Longer than any token we issue (56 characters at most) by a wide margin; longer input is not hashed.</summary>
+    private const int MaxTokenLength = 256;
+
+    public static string Sha256Hex(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>Adds <paramref name="count"/> fresh tokens to the context and returns them (the only time they are seen). Caller saves.</summary>
+    public IReadOnlyList<string> Issue(string account, string factoryId, DateTime expiration, IReadOnlyList<string> cidrs, int count)
+    {
+        var tokens = new List<string>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var token = global::Secrets.Authn.Credentials.HostFactoryTokens.Generate();
+            var sha = Sha256Hex(token);
+            db.HostFactoryTokens.Add(new HostFactoryTokenEntity
+            {
+                TokenSha256 = sha,
+                Token = cipher.EncryptString(token, sha),
+                ResourceId = factoryId,
+                Account = account,
+                Cidr = string.Join(',', cidrs),
+                Expiration = expiration,
+            });
+            tokens.Add(token);
+        }
+
+        return tokens;
+    }
+
+    /// <summary>
+    /// The row of <paramref name="presented"/>, or null. The hash only finds the row; the sealed token is the authority
+    /// (as Conjur's <c>HostFactoryToken.from_token</c> compares the decrypted token), compared in constant time. The
+    /// lookup itself leaks nothing useful by its timing: its key is a hash of the secret, not the secret.
+    /// </summary>
+    public async Task<HostFactoryTokenEntity?> FindAsync(string presented, CancellationToken ct)
+    {
+        if (presented.Length is 0 or > MaxTokenLength)
+        {
+            return null;
+        }
+
+        var sha = Sha256Hex(presented);
+        var row = await db.HostFactoryTokens.SingleOrDefaultAsync(t => t.TokenSha256 == sha, ct);
+        if (row is null)
+        {
+            return null;
+        }
+
+        // A row that does not decrypt means a wrong data key or tampering: Decrypt throws, the pipeline answers 422 data_key_invalid.
+        var stored = cipher.Decrypt(row.Token, row.TokenSha256);
+        return CryptographicOperations.FixedTimeEquals(stored, Encoding.UTF8.GetBytes(presented)) ? row : null;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Secrets.Server.Http;
+
+namespace Secrets.Server.Resources;
+
+/// <summary>
+/// The JSON writer of the resource and role bodies. Property order and null handling are declared on the wire records
+/// (clients and tests compare bodies byte for byte); ids are written unescaped where JSON allows (<c>+</c>, <c>&amp;</c>),
+/// as the error envelope does.
+/// </summary>
+internal static class WireJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}
+
+/// <summary><c>{"count":N}</c>, the answer of every <c>count</c> request (spec 2.6, 2.7).</summary>
+internal sealed record CountJson([property: JsonPropertyName("count")] int Count);
+
+/// <summary>Query-string reading with Rails' semantics (spec 1.1).</summary>
+internal static class QueryParams
+{
+    /// <summary>Action selectors (<c>?check</c>, <c>?members</c>, …) are recognised by key presence; the value is ignored.</summary>
+    public static bool Has(HttpContext ctx, string key) => ctx.Request.Query.ContainsKey(key);
+
+    /// <summary>Rails' <c>params[key].presence</c>: the (last) value, or null when absent or empty.</summary>
+    public static string? Present(HttpContext ctx, string key)
+    {
+        if (!ctx.Request.Query.TryGetValue(key, out var values))
+        {
+            return null;
+        }
+
+        var value = values.Count == 0 ? null : values[^1];
+        return string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    /// <summary>A list parameter as Rack reads it: <c>key[]=a&amp;key[]=b</c>, or <c>key=a</c> as a list of one. Empty values are dropped.</summary>
+    public static IReadOnlyList<string> List(HttpContext ctx, string key)
+    {
+        var query = ctx.Request.Query;
+        var values = query.TryGetValue(key + "[]", out var bracketed) ? bracketed : query.TryGetValue(key, out var plain) ? plain : default;
+        return values.Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList();
+    }
+}
+
+/// <summary>
+/// <c>limit</c>/<c>offset</c> as Conjur validates them (spec 2.6, 9): a limit is a positive integer, an offset an
+/// integer ≥ 0, otherwise 422 with the exact messages. Values too large for an int are clamped (a limit so large
+/// exceeds any configured maximum; an offset so large is past the end).
+/// </summary>
+internal readonly record struct Paging(int? Limit, int? Offset)
+{
+    public static ConjurError? TryParse(HttpContext ctx, out Paging paging)
+    {
+        paging = default;
+        var limitRaw = ctx.Request.Query.TryGetValue("limit", out var l) ? l.ToString() : null;
+        var offsetRaw = ctx.Request.Query.TryGetValue("offset", out var o) ? o.ToString() : null;
+        int? limit = null, offset = null;
+        if (limitRaw is not null)
+        {
+            if (!TryNonNegative(limitRaw, out var value) || value == 0)
+            {
+                return Errors.LimitInvalid();
+            }
+
+            limit = value;
+        }
+
+        if (offsetRaw is not null)
+        {
+            if (!TryNonNegative(offsetRaw, out var value))
+            {
+                return Errors.OffsetInvalid();
+            }
+
+            offset = value;
+        }
+
+        paging = new Paging(limit, offset);
+        return null;
+    }
+
+    /// <summary>
+    /// The page of an ordered list: with neither parameter, everything (or the caller's default); with either, the
+    /// missing limit is 10 and the missing offset 0 (Conjur's <c>limit((limit || 10), (offset || 0))</c>).
+    /// </summary>
+    public IEnumerable<T> Apply<T>(IReadOnlyList<T> ordered)
+    {
+        if (Limit is null && Offset is null)
+        {
+            return ordered;
+        }
+
+        return ordered.Skip(Offset ?? 0).Take(Limit ?? 10);
+    }
+
+    private static bool TryNonNegative(string raw, out int value)
+    {
+        value = 0;
+        if (raw.Length == 0 || !raw.All(char.IsAsciiDigit))
+        {
+            return false;
+        }
+
+        value = long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= int.MaxValue ? (int)n : int.MaxValue;
+        return true;
+    }
+}
+
+/// <summary>Full ids (<c>account:kind:identifier</c>, split on the first two ':' only).</summary>
+internal static class FullIds
+{
+    public static string KindOf(string fullId)
+    {
+        var first = fullId.IndexOf(':', StringComparison.Ordinal);
+        var second = first < 0 ? -1 : fullId.IndexOf(':', first + 1);
+        return second < 0 ? "" : fullId[(first + 1)..second];
+    }
+
+    public static string IdentifierOf(string fullId)
+    {
+        var first = fullId.IndexOf(':', StringComparison.Ordinal);
+        var second = first < 0 ? -1 : fullId.IndexOf(':', first + 1);
+        return second < 0 ? fullId : fullId[(second + 1)..];
+    }
+
+    /// <summary>The record-not-found envelope for a full id (spec 1.4).</summary>
+    public static ConjurError NotFound(string fullId)
+    {
+        var parts = fullId.Split(':', 3);
+        return Errors.RecordNotFound(parts[0], parts.Length > 1 ? parts[1] : "", parts.Length > 2 ? parts[2] : "");
+    }
+}
+
+/// <summary>
+/// The <c>subject</c> of list-style audit records (spec 8.2): the request parameters, as SD params and as the text
+/// Conjur prints (a Ruby hash inspect, e.g. <c>{:account=>"acct", :kind=>"variable"}</c>).
+/// </summary>
+internal static class AuditParameters
+{
+    public static string Describe(IReadOnlyList<(string Name, string Value)> parameters)
+    {
+        var sb = new StringBuilder("{");
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(", ");
+            }
+
+            sb.Append(':').Append(parameters[i].Name).Append("=>").Append(JsonSerializer.Serialize(parameters[i].Value, WireJson.Options));
+        }
+
+        return sb.Append('}').ToString();
+    }
+
+    /// <summary>The named query parameters that are present, in the given order (list parameters joined with ',').</summary>
+    public static List<(string Name, string Value)> From(HttpContext ctx, params string[] names)
+    {
+        var result = new List<(string, string)>();
+        foreach (var name in names)
+        {
+            var values = QueryParams.List(ctx, name);
+            if (values.Count > 0)
+            {
+                result.Add((name, string.Join(',', values)));
+            }
+        }
+
+        return result;
+    }
+}

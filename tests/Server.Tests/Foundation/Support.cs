@@ -1,0 +1,186 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Secrets.Server.Accounts;
+using Secrets.Server.Authn;
+using Secrets.Server.Crypto;
+using Secrets.Server.Data;
+using Secrets.Server.Tests.Infrastructure;
+
+namespace Secrets.Server.Tests.Foundation;
+
+/// <summary>
+/// Users and hosts written straight into the database. Roles other than an account's admin cannot be created over
+/// HTTP until the policy engine lands (another issue); until then these tests create the role, its resource and its
+/// credentials the way a policy load will, through <see cref="CredentialStore"/>.
+/// </summary>
+internal static class DirectRoles
+{
+    private static int _counter;
+
+    /// <summary>A name no other test of the class uses (tests of one class share a database).</summary>
+    public static string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>Creates <c>account:kind:identifier</c> owned by the account's admin; returns its API key ("" without credentials).</summary>
+    public static Task<string> CreateAsync(
+        ServerFixture f,
+        string kind,
+        string identifier,
+        string? password = null,
+        string restrictedTo = "",
+        DateTime? expiration = null,
+        bool withCredentials = true,
+        string account = ServerFixture.Account) =>
+        f.WithDbAsync(async db =>
+        {
+            var roleId = $"{account}:{kind}:{identifier}";
+            var now = f.Time.GetUtcNow().UtcDateTime;
+            db.Roles.Add(new RoleEntity { RoleId = roleId, Account = account, CreatedAt = now });
+            db.Resources.Add(new ResourceEntity { ResourceId = roleId, Account = account, Kind = kind, OwnerId = AccountService.AdminRoleId(account), CreatedAt = now });
+            var apiKey = "";
+            if (withCredentials)
+            {
+                using var cipher = new DataKeyCipher(f.Settings.Encryption.DataKey);
+                var store = new CredentialStore(db, cipher, Passwords.Hasher, f.Time);
+                var (cred, key) = store.Create(roleId, account, restrictedTo);
+                cred.Expiration = expiration;
+                if (password is not null)
+                {
+                    store.SetPassword(cred, password);
+                }
+
+                apiKey = key;
+            }
+
+            await db.SaveChangesAsync();
+
+            // As a policy load does: every node's cached role graph must see the change.
+            await AuthorizationVersion.BumpAsync(db, CancellationToken.None);
+            return apiKey;
+        });
+
+    public static Task<string> CreateUserAsync(ServerFixture f, string login, string? password = null, string restrictedTo = "") =>
+        CreateAsync(f, "user", login, password, restrictedTo);
+
+    public static Task<string> CreateHostAsync(ServerFixture f, string identifier, string restrictedTo = "") =>
+        CreateAsync(f, "host", identifier, restrictedTo: restrictedTo);
+
+    /// <summary>Deletes a role as a policy `delete` will (credentials and owned resources go with it).</summary>
+    public static Task DeleteAsync(ServerFixture f, string roleId) =>
+        f.WithDbAsync(async db =>
+        {
+            await db.Credentials.Where(c => c.RoleId == roleId).ExecuteDeleteAsync();
+            await db.Resources.Where(r => r.ResourceId == roleId).ExecuteDeleteAsync();
+            var deleted = await db.Roles.Where(r => r.RoleId == roleId).ExecuteDeleteAsync();
+            await AuthorizationVersion.BumpAsync(db, CancellationToken.None);
+            return deleted;
+        });
+}
+
+/// <summary>
+/// Builds access tokens by hand (ES256 over the JSON serialization, spec 3.2 with the Authn library's DECISION), with
+/// our own code rather than the server's, so tests can present tokens the server would never issue.
+/// </summary>
+internal static class TokenForge
+{
+    /// <summary>The account's signing key, decrypted from the database as the server's key ring does.</summary>
+    public static async Task<ECDsa> AccountKeyAsync(ServerFixture f, string account = ServerFixture.Account)
+    {
+        var row = await f.WithDbAsync(db => db.SigningKeys.AsNoTracking().SingleAsync(k => k.Account == account));
+        using var cipher = new DataKeyCipher(f.Settings.Encryption.DataKey);
+        var key = ECDsa.Create();
+        key.ImportPkcs8PrivateKey(cipher.Decrypt(row.PrivateKey, AccountService.SigningKeyId(account)), out _);
+        return key;
+    }
+
+    public static string Kid(ECDsa key) => Convert.ToHexStringLower(SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
+
+    public static string Header(ECDsa key) => $"{{\"alg\":\"ES256\",\"kid\":\"{Kid(key)}\"}}";
+
+    /// <summary>Claims JSON: iat, sub, exp, and whatever members <paramref name="extra"/> adds (e.g. <c>"cidr":["10.0.0.0/8"]</c>).</summary>
+    public static string Claims(DateTimeOffset issuedAt, string sub, TimeSpan? ttl = null, string? extra = null)
+    {
+        var iat = issuedAt.ToUnixTimeSeconds();
+        var exp = iat + (long)(ttl ?? TimeSpan.FromSeconds(480)).TotalSeconds;
+        return $"{{\"iat\":{iat},\"sub\":{JsonSerializer.Serialize(sub)},\"exp\":{exp}{(extra is null ? "" : "," + extra)}}}";
+    }
+
+    public static string Sign(ECDsa key, string headerJson, string claimsJson)
+    {
+        var protectedPart = UrlSafe(Encoding.UTF8.GetBytes(headerJson));
+        var payloadPart = UrlSafe(Encoding.UTF8.GetBytes(claimsJson));
+        var signature = key.SignData(Encoding.ASCII.GetBytes($"{protectedPart}.{payloadPart}"), HashAlgorithmName.SHA256);
+        return $"{{\"protected\":\"{protectedPart}\",\"payload\":\"{payloadPart}\",\"signature\":\"{UrlSafe(signature)}\"}}";
+    }
+
+    public static string UrlSafe(byte[] bytes) => Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+
+    public static byte[] FromUrlSafe(string text) => Convert.FromBase64String(text.Replace('-', '+').Replace('_', '/'));
+
+    /// <summary>The three fields of a token JSON.</summary>
+    public static (string Protected, string Payload, string Signature) Fields(string tokenJson)
+    {
+        using var doc = JsonDocument.Parse(tokenJson);
+        var root = doc.RootElement;
+        return (root.GetProperty("protected").GetString()!, root.GetProperty("payload").GetString()!, root.GetProperty("signature").GetString()!);
+    }
+
+    public static JsonElement DecodedPayload(string tokenJson) =>
+        JsonDocument.Parse(FromUrlSafe(Fields(tokenJson).Payload)).RootElement.Clone();
+
+    public static JsonElement DecodedHeader(string tokenJson) =>
+        JsonDocument.Parse(FromUrlSafe(Fields(tokenJson).Protected)).RootElement.Clone();
+}
+
+/// <summary>Small request helpers: every request carries its own X-Request-Id so its audit record can be found.</summary>
+internal static class Requests
+{
+    public static HttpRequestMessage Make(HttpMethod method, string path, string? body = null, AuthenticationHeaderValue? auth = null, string? authorization = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "text/plain");
+        }
+
+        if (auth is not null)
+        {
+            request.Headers.Authorization = auth;
+        }
+
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        request.Headers.Add("X-Request-Id", NewRequestId());
+        return request;
+    }
+
+    public static string NewRequestId() => "test-" + Guid.NewGuid().ToString("N");
+
+    public static string RequestId(HttpRequestMessage request) => request.Headers.GetValues("X-Request-Id").Single();
+
+    /// <summary>The response as a client sees it, minus what differs per request (Date, X-Request-Id).</summary>
+    public static async Task<Observed> ObserveAsync(HttpClient client, HttpRequestMessage request)
+    {
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        var headers = response.Headers.Concat(response.Content.Headers)
+            .Where(h => !h.Key.Equals("Date", StringComparison.OrdinalIgnoreCase) && !h.Key.Equals("X-Request-Id", StringComparison.OrdinalIgnoreCase))
+            .Select(h => $"{h.Key}: {string.Join(",", h.Value)}")
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        return new Observed((int)response.StatusCode, body, string.Join("\n", headers));
+    }
+
+    /// <summary>The audit lines written for the request with <paramref name="requestId"/> (its RFC 5424 PROCID).</summary>
+    public static IReadOnlyList<string> AuditFor(ServerFixture f, string requestId) =>
+        f.Audit.Lines.Where(l => l.Contains($" conjur {requestId} ", StringComparison.Ordinal)).ToList();
+
+    public static string SingleAuditFor(ServerFixture f, string requestId) => Assert.Single(AuditFor(f, requestId));
+}
+
+internal sealed record Observed(int Status, string Body, string Headers);

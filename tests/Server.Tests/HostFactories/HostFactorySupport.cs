@@ -1,0 +1,134 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Secrets.Server.Tests.Foundation;
+using Secrets.Server.Tests.Infrastructure;
+
+namespace Secrets.Server.Tests.HostFactories;
+
+/// <summary>
+/// One application's worth of policy, loaded into root exactly as a Conjur user would
+/// (POST /policies/cucumber/policy/root), under a prefix no other test of the class uses:
+/// a layer, a host factory for it, a variable the layer may fetch, and users with different rights on the factory.
+/// </summary>
+internal sealed record HostFactoryApp(
+    string Prefix,
+    string FactoryId,
+    string LayerId,
+    string SecondLayerId,
+    IReadOnlyDictionary<string, string> ApiKeys)
+{
+    public const string Account = ServerFixture.Account;
+
+    /// <summary>Login of a user who may see the factory (read) but not use it.</summary>
+    public string Reader => $"{Prefix}-reader";
+
+    /// <summary>Login of a user with execute (create tokens) but not update (revoke) on the factory.</summary>
+    public string Executor => $"{Prefix}-executor";
+
+    /// <summary>Login of a user with no rights on the factory at all.</summary>
+    public string Stranger => $"{Prefix}-stranger";
+
+    public string VariableId => $"{Account}:variable:{Prefix}/db-password";
+
+    public string GroupId => $"{Account}:group:{Prefix}/admins";
+
+    /// <summary>A host declared by policy (owned by the policy, not the factory).</summary>
+    public string PolicyHostIdentifier => $"{Prefix}/declared-host";
+
+    public string ApiKeyOf(string login) => ApiKeys[$"{Account}:user:{login}"];
+
+    public static async Task<HostFactoryApp> LoadAsync(ServerFixture f)
+    {
+        var prefix = DirectRoles.Unique("app");
+        var policy = $"""
+            - !user {prefix}-reader
+            - !user {prefix}-executor
+            - !user {prefix}-stranger
+            - !policy
+              id: {prefix}
+              body:
+              - !layer hosts
+              - !layer workers
+              - !group admins
+              - !host declared-host
+              - !host-factory
+                id: factory
+                layers: [ !layer hosts, !layer workers ]
+              - !variable db-password
+              - !permit
+                role: !layer hosts
+                privileges: [ read, execute ]
+                resource: !variable db-password
+            - !permit
+              role: !user {prefix}-reader
+              privileges: [ read ]
+              resource: !host-factory {prefix}/factory
+            - !permit
+              role: !user {prefix}-executor
+              privileges: [ read, execute ]
+              resource: !host-factory {prefix}/factory
+            """;
+        using var admin = await f.AdminClientAsync();
+        using var response = await admin.PostAsync($"/policies/{Account}/policy/root", new StringContent(policy, Encoding.UTF8, "application/x-yaml"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        using var doc = JsonDocument.Parse(body);
+        var keys = doc.RootElement.GetProperty("created_roles").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.GetProperty("api_key").GetString()!, StringComparer.Ordinal);
+        return new HostFactoryApp(
+            prefix,
+            $"{Account}:host_factory:{prefix}/factory",
+            $"{Account}:layer:{prefix}/hosts",
+            $"{Account}:layer:{prefix}/workers",
+            keys);
+    }
+}
+
+/// <summary>The three host-factory requests, as a client sends them (form bodies; the raw token in the header).</summary>
+internal static class HostFactoryRequests
+{
+    public static HttpRequestMessage CreateTokens(params (string Name, string Value)[] form)
+    {
+        var request = Requests.Make(HttpMethod.Post, "/host_factory_tokens");
+        request.Content = new FormUrlEncodedContent(form.Select(p => new KeyValuePair<string, string>(p.Name, p.Value)));
+        return request;
+    }
+
+    public static HttpRequestMessage CreateHost(string? token, string? clientIp = null, params (string Name, string Value)[] form)
+    {
+        var request = Requests.Make(HttpMethod.Post, "/host_factories/hosts", authorization: token is null ? null : $"Token token=\"{token}\"");
+        request.Content = new FormUrlEncodedContent(form.Select(p => new KeyValuePair<string, string>(p.Name, p.Value)));
+        if (clientIp is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", clientIp);
+        }
+
+        return request;
+    }
+
+    public static HttpRequestMessage Revoke(string token) => Requests.Make(HttpMethod.Delete, $"/host_factory_tokens/{Uri.EscapeDataString(token)}");
+
+    /// <summary>Creates tokens as <paramref name="client"/> and returns them; fails the test unless the answer is 200.</summary>
+    public static async Task<IReadOnlyList<string>> IssueAsync(HttpClient client, string factoryId, DateTimeOffset expiration, int count = 1, params string[] cidrs)
+    {
+        var form = new List<(string, string)>
+        {
+            ("host_factory", factoryId),
+            ("expiration", expiration.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)),
+            ("count", count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        };
+        form.AddRange(cidrs.Select(c => ("cidr[]", c)));
+        using var response = await client.SendAsync(CreateTokens([.. form]));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.EnumerateArray().Select(e => e.GetProperty("token").GetString()!).ToList();
+    }
+
+    public static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>A whole-second time, so an expiration survives the round trip through the wire format unchanged.</summary>
+    public static DateTimeOffset WholeSecond(DateTimeOffset t) => new(t.Ticks - (t.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+}
