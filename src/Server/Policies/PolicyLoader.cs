@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -48,22 +49,9 @@ internal sealed class PolicyLoader(
         var snapshot = await EnsureRootPolicyAsync(r.Account, ct)
             ? await AuthorizationCache.BuildAsync(db, r.Account, await AuthorizationVersion.ReadAsync(db, ct), ct)
             : await authz.GetAsync(db, r.Account, ct);
-        var callerRole = r.Caller.RoleId;
-        if (!snapshot.ResourceExists(r.PolicyId) || !snapshot.IsVisible(r.PolicyId, callerRole))
+        if (Authorize(r, snapshot) is { } denied)
         {
-            return Errors.RecordNotFound(r.Account, "policy", r.Identifier);
-        }
-
-        var permitted = r.Mode switch
-        {
-            PolicyLoadMode.Add => snapshot.IsAllowed(callerRole, "create", r.PolicyId),
-            PolicyLoadMode.Update => snapshot.IsAllowed(callerRole, "update", r.PolicyId),
-            _ => snapshot.HasPrivilegeOnBranch(callerRole, "update", r.PolicyId),
-        };
-        if (!permitted)
-        {
-            audit.Write(PolicyEvents.Failed(r, "Forbidden"));
-            return Errors.Forbidden();
+            return denied;
         }
 
         if (r.BodyError is { } bodyError)
@@ -87,12 +75,48 @@ internal sealed class PolicyLoader(
         }
     }
 
+    /// <summary>Spec 2.5: invisible policy → 404; visible without the privilege → head 403 (audited); null when allowed.</summary>
+    private ConjurError? Authorize(PolicyLoadRequest r, AuthorizationSnapshot snapshot)
+    {
+        var callerRole = r.Caller.RoleId;
+        if (!snapshot.ResourceExists(r.PolicyId) || !snapshot.IsVisible(r.PolicyId, callerRole))
+        {
+            return Errors.RecordNotFound(r.Account, "policy", r.Identifier);
+        }
+
+        var permitted = r.Mode switch
+        {
+            PolicyLoadMode.Add => snapshot.IsAllowed(callerRole, "create", r.PolicyId),
+            PolicyLoadMode.Update => snapshot.IsAllowed(callerRole, "update", r.PolicyId),
+            _ => snapshot.HasPrivilegeOnBranch(callerRole, "update", r.PolicyId),
+        };
+        if (!permitted)
+        {
+            audit.Write(PolicyEvents.Failed(r, "Forbidden"));
+            return Errors.Forbidden();
+        }
+
+        return null;
+    }
+
     private async Task<IResult> LoadLockedAsync(PolicyLoadRequest r, AuthorizationSnapshot snapshot, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (!await TryAdvisoryLockAsync(r.Account, ct))
         {
             return Errors.PolicyConflict(RetryAfter());
+        }
+
+        // The decision above was taken before waiting for the lock. A load that committed meanwhile, here or on
+        // another node, may have taken the caller's rights away: decide again on the rows this load will change.
+        var current = await AuthorizationVersion.ReadAsync(db, ct);
+        if (current != snapshot.Version)
+        {
+            snapshot = await AuthorizationCache.BuildAsync(db, r.Account, current, ct);
+            if (Authorize(r, snapshot) is { } denied)
+            {
+                return denied;
+            }
         }
 
         var state = await LoadStateAsync(r.Account, ct);
@@ -113,6 +137,7 @@ internal sealed class PolicyLoader(
         {
             return Reject(r, unstorable);
         }
+
         if (r.DryRun)
         {
             await tx.RollbackAsync(ct);
@@ -162,7 +187,8 @@ internal sealed class PolicyLoader(
             return true;
         }
 
-        var deadline = time.GetUtcNow() + PolicyLocks.Wait;
+        // Elapsed real time, like the semaphore's wait: an injected clock (frozen in tests) must not make it endless.
+        var started = Stopwatch.GetTimestamp();
         var key = PolicyLocks.AdvisoryKey(account);
         while (true)
         {
@@ -172,7 +198,7 @@ internal sealed class PolicyLoader(
                 return true;
             }
 
-            if (time.GetUtcNow() >= deadline)
+            if (Stopwatch.GetElapsedTime(started) >= PolicyLocks.Wait)
             {
                 return false;
             }

@@ -176,7 +176,7 @@ public abstract class RealServer : IAsyncLifetime
 
     private static async Task<string> ServerDllAsync()
     {
-        if (Environment.GetEnvironmentVariable("SECRETS_SERVER_DLL") is { Length: > 0 } given)
+        if (Environment.GetEnvironmentVariable("SECRETS_SERVER_DLL") is { Length: > 0 } given && File.Exists(given))
         {
             return given;
         }
