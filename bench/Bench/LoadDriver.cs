@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Secrets.Bench;
 
-internal sealed record LoadResult(string Name, long Requests, long Errors, double Seconds, double P50Ms, double P99Ms)
+internal sealed record LoadResult(string Name, long Requests, long Errors, double Seconds, double P50Ms, double P99Ms, string ErrorStatuses)
 {
     public double RequestsPerSecond => Requests / Seconds;
 }
@@ -20,6 +20,7 @@ internal static class LoadDriver
 
         var latencies = new List<double>[workers];
         var errors = 0L;
+        var statuses = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
         var stop = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, workers).Select(async w =>
         {
@@ -34,6 +35,7 @@ internal static class LoadDriver
                 if (!response.IsSuccessStatusCode)
                 {
                     Interlocked.Increment(ref errors);
+                    statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
                 }
 
                 i += workers;
@@ -42,7 +44,7 @@ internal static class LoadDriver
         await Task.WhenAll(tasks);
         var seconds = stop.Elapsed.TotalSeconds;
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new LoadResult(name, all.Length, errors, seconds, Percentile(all, 0.50), Percentile(all, 0.99));
+        return new LoadResult(name, all.Length, errors, seconds, Percentile(all, 0.50), Percentile(all, 0.99), string.Join(' ', statuses.OrderBy(k => k.Key).Select(k => $"{k.Key}x{k.Value}")));
     }
 
     private static double Percentile(double[] sorted, double p) =>

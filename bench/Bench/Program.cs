@@ -136,7 +136,7 @@ try
     Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
     foreach (var r in new[] { trivial, whoami, single, batch })
     {
-        Console.WriteLine($"| {r.Name} | {r.RequestsPerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors} | {r.RequestsPerSecond / trivial.RequestsPerSecond:F2} |");
+        Console.WriteLine($"| {r.Name} | {r.RequestsPerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors}{(r.Errors > 0 ? " (" + r.ErrorStatuses + ")" : "")} | {r.RequestsPerSecond / trivial.RequestsPerSecond:F2} |");
     }
 
     Console.WriteLine();

@@ -183,8 +183,12 @@ internal static class AuthorizationVersion
     public static async Task BumpAsync(SecretsDbContext db, CancellationToken ct) =>
         await db.ServerState.Where(s => s.Key == Key).ExecuteUpdateAsync(s => s.SetProperty(x => x.Number, x => x.Number + 1), ct);
 
-    public static async Task<long> ReadAsync(SecretsDbContext db, CancellationToken ct) =>
-        await db.ServerState.AsNoTracking().Where(s => s.Key == Key).Select(s => s.Number).SingleOrDefaultAsync(ct);
+    // Read on every authenticated request: compiled once, so EF does not rebuild the query each time.
+    private static readonly Func<SecretsDbContext, CancellationToken, Task<long>> Read =
+        EF.CompileAsyncQuery((SecretsDbContext db, CancellationToken ct) =>
+            db.ServerState.Where(s => s.Key == Key).Select(s => s.Number).FirstOrDefault());
+
+    public static Task<long> ReadAsync(SecretsDbContext db, CancellationToken ct) => Read(db, ct);
 }
 
 /// <summary>The one password hasher (Argon2id with the default parameters of <see cref="Secrets.Authn.Credentials.Argon2Options"/>).</summary>

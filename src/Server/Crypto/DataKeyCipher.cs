@@ -19,7 +19,9 @@ internal sealed class DataKeyCipher : IDisposable
     private const int TagSize = 16;
     private const int HeaderSize = 1 + KeyIdSize + NonceSize + TagSize;
 
-    private readonly AesGcm _aes;
+    // AesGcm instances are not safe for concurrent use; this cipher is a singleton shared by every request, so each
+    // operation gets its own (a key schedule costs about a microsecond).
+    private readonly byte[] _key;
     private readonly uint _keyId;
 
     public DataKeyCipher(ReadOnlySpan<byte> dataKey)
@@ -29,7 +31,7 @@ internal sealed class DataKeyCipher : IDisposable
             throw new ArgumentException("The data key must be 32 bytes.", nameof(dataKey));
         }
 
-        _aes = new AesGcm(dataKey, TagSize);
+        _key = dataKey.ToArray();
         _keyId = ComputeKeyId(dataKey);
         ApiKeyHashKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, dataKey.ToArray(), 32, info: Encoding.ASCII.GetBytes("secrets api-key hash v1"));
         ApiKeyDerivationKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, dataKey.ToArray(), 32, info: Encoding.ASCII.GetBytes("secrets api-key derive v1"));
@@ -57,7 +59,8 @@ internal sealed class DataKeyCipher : IDisposable
         var nonce = output.AsSpan(1 + KeyIdSize, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         var tag = output.AsSpan(1 + KeyIdSize + NonceSize, TagSize);
-        _aes.Encrypt(nonce, plaintext, output.AsSpan(HeaderSize), tag, Encoding.UTF8.GetBytes(aad));
+        using var aes = new AesGcm(_key, TagSize);
+        aes.Encrypt(nonce, plaintext, output.AsSpan(HeaderSize), tag, Encoding.UTF8.GetBytes(aad));
         return output;
     }
 
@@ -76,7 +79,8 @@ internal sealed class DataKeyCipher : IDisposable
         var result = new byte[envelope.Length - HeaderSize];
         try
         {
-            _aes.Decrypt(
+            using var aes = new AesGcm(_key, TagSize);
+            aes.Decrypt(
                 envelope.Slice(1 + KeyIdSize, NonceSize),
                 envelope[HeaderSize..],
                 envelope.Slice(1 + KeyIdSize + NonceSize, TagSize),
@@ -98,7 +102,7 @@ internal sealed class DataKeyCipher : IDisposable
 
     public string DecryptString(ReadOnlySpan<byte> envelope, string aad) => Encoding.UTF8.GetString(Decrypt(envelope, aad));
 
-    public void Dispose() => _aes.Dispose();
+    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
 }
 
 /// <summary>Raised when stored data does not decrypt under the configured data key (mapped to 422 data_key_invalid).</summary>

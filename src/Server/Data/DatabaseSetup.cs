@@ -120,13 +120,13 @@ internal static class DatabaseSetup
         services.AddSingleton(target);
         if (target.Provider == DatabaseProvider.Sqlite)
         {
-            services.AddDbContextFactory<SqliteSecretsDbContext>(o => ConfigureSqlite(o, target.ConnectionString));
+            services.AddPooledDbContextFactory<SqliteSecretsDbContext>(o => ConfigureSqlite(o, target.ConnectionString));
             services.AddSingleton<ISecretsDbFactory>(sp => new SecretsDbFactory<SqliteSecretsDbContext>(
                 sp.GetRequiredService<IDbContextFactory<SqliteSecretsDbContext>>()));
         }
         else
         {
-            services.AddDbContextFactory<PostgresSecretsDbContext>(o => ConfigurePostgres(o, target.ConnectionString));
+            services.AddPooledDbContextFactory<PostgresSecretsDbContext>(o => ConfigurePostgres(o, target.ConnectionString));
             services.AddSingleton<ISecretsDbFactory>(sp => new SecretsDbFactory<PostgresSecretsDbContext>(
                 sp.GetRequiredService<IDbContextFactory<PostgresSecretsDbContext>>()));
         }
