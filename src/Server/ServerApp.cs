@@ -183,12 +183,13 @@ internal static class AuthorizationVersion
     public static async Task BumpAsync(SecretsDbContext db, CancellationToken ct) =>
         await db.ServerState.Where(s => s.Key == Key).ExecuteUpdateAsync(s => s.SetProperty(x => x.Number, x => x.Number + 1), ct);
 
-    // Read on every authenticated request: compiled once, so EF does not rebuild the query each time.
-    private static readonly Func<SecretsDbContext, CancellationToken, Task<long>> Read =
+    // Read on every authenticated request: compiled once per provider (a compiled query is bound to the model it
+    // first ran with, and the SQLite and PostgreSQL contexts have different models).
+    private static readonly CompiledPerProvider<Func<SecretsDbContext, CancellationToken, Task<long>>> Read = new(() =>
         EF.CompileAsyncQuery((SecretsDbContext db, CancellationToken ct) =>
-            db.ServerState.Where(s => s.Key == Key).Select(s => s.Number).FirstOrDefault());
+            db.ServerState.Where(s => s.Key == Key).Select(s => s.Number).FirstOrDefault()));
 
-    public static Task<long> ReadAsync(SecretsDbContext db, CancellationToken ct) => Read(db, ct);
+    public static Task<long> ReadAsync(SecretsDbContext db, CancellationToken ct) => Read.For(db)(db, ct);
 }
 
 /// <summary>The one password hasher (Argon2id with the default parameters of <see cref="Secrets.Authn.Credentials.Argon2Options"/>).</summary>

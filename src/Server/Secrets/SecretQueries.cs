@@ -40,7 +40,7 @@ internal static class SecretQueries
     }
 
     // The latest version: the statement of every plain fetch, compiled once (spec 2.4 hot path).
-    private static readonly Func<SecretsDbContext, string, CancellationToken, Task<StoredSecret?>> Latest =
+    private static readonly CompiledPerProvider<Func<SecretsDbContext, string, CancellationToken, Task<StoredSecret?>>> LatestQuery = new(() =>
         EF.CompileAsyncQuery((SecretsDbContext db, string resourceId, CancellationToken ct) =>
             db.Secrets.AsNoTracking()
                 .Where(s => s.ResourceId == resourceId)
@@ -49,7 +49,9 @@ internal static class SecretQueries
                     s.Version,
                     s.Value,
                     db.Annotations.Where(a => a.ResourceId == resourceId && a.Name == MimeTypeAnnotation).Select(a => a.Value).FirstOrDefault()))
-                .FirstOrDefault());
+                .FirstOrDefault()));
+
+    private static Task<StoredSecret?> Latest(SecretsDbContext db, string resourceId, CancellationToken ct) => LatestQuery.For(db)(db, resourceId, ct);
 
     /// <summary>The latest version of each of <paramref name="resourceIds"/> that has one, in one statement.</summary>
     public static Task<List<LatestSecret>> LatestValuesAsync(this SecretsDbContext db, IReadOnlyCollection<string> resourceIds, CancellationToken ct) =>
