@@ -17,7 +17,7 @@ internal static class AdminCommands
 {
     public static RootCommand Build()
     {
-        var dataDir = new Option<string?>("--data-dir") { Description = "Data directory (embedded SQLite database, generated data key). Default: $SECRETS_DATA_DIR or ./.secrets-data", Recursive = true };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Data directory (embedded SQLite database, generated data key). Default: $SECRETS_DATA_DIR, else $XDG_DATA_HOME/secrets-server, else ~/.local/share/secrets-server", Recursive = true };
         var urls = new Option<string?>("--urls") { Description = "Listen address(es), ';'-separated. Default: http://127.0.0.1:8080 (or $SECRETS_URLS)" };
         var noMigrate = new Option<bool>("--no-migrate") { Description = "Do not apply pending migrations (fail if any are pending); run `db migrate` separately" };
 

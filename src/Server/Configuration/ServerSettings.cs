@@ -76,8 +76,21 @@ internal static class SettingsLoader
         return null;
     }
 
-    public static string DefaultDataDir(Func<string, string?> env) =>
-        First(env, "SECRETS_DATA_DIR") ?? Path.GetFullPath(".secrets-data");
+    /// <summary>
+    /// SECRETS_DATA_DIR, else a per-user location: $XDG_DATA_HOME/secrets-server, else ~/.local/share/secrets-server.
+    /// Not the working directory: `dotnet run --project src/Server` runs in the project folder, not where the user typed it.
+    /// </summary>
+    public static string DefaultDataDir(Func<string, string?> env)
+    {
+        if (First(env, "SECRETS_DATA_DIR") is { } configured)
+        {
+            return configured;
+        }
+
+        var xdg = First(env, "XDG_DATA_HOME");
+        var home = First(env, "HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Path.Combine(xdg ?? Path.Combine(home, ".local", "share"), "secrets-server");
+    }
 
     /// <summary>Resolves the settings. <paramref name="generateMissingDataKey"/> lets `serve` create a data key for the embedded default.</summary>
     public static ServerSettings Load(Func<string, string?> env, string? dataDirOption, bool generateMissingDataKey)
