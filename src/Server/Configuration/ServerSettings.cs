@@ -37,6 +37,12 @@ internal sealed record ServerSettings
     public required AuditOptions Audit { get; init; }
     public required LimitsOptions Limits { get; init; }
 
+    /// <summary>
+    /// Record rules of policy loads (spec 4.2, 9.1): CONJUR_USERS_IN_ROOT_POLICY_ONLY (default false) and
+    /// CONJUR_AUTHN_API_KEY_DEFAULT (default true; false makes hosts need the annotation authn/api-key: true).
+    /// </summary>
+    public global::Secrets.Policy.Language.PolicyPlanOptions PolicyOptions { get; init; } = new();
+
     /// <summary>The data directory (embedded SQLite database, generated data key, bootstrap API key file).</summary>
     public required string DataDir { get; init; }
 
@@ -147,6 +153,11 @@ internal static class SettingsLoader
                 (int)Integer(env, "POLICIES_VERSION_LIMIT", 20, 1, 1000),
                 (int)Integer(env, "CONJUR_API_RESOURCE_LIST_LIMIT_MAX", 1000, 0, int.MaxValue),
                 Boolean(env, true, "SECRETS_HOST_FACTORIES_ENABLED", "CONJUR_HOST_FACTORIES_ENABLED")),
+            PolicyOptions = new global::Secrets.Policy.Language.PolicyPlanOptions
+            {
+                UsersInRootPolicyOnly = Boolean(env, false, "SECRETS_USERS_IN_ROOT_POLICY_ONLY", "CONJUR_USERS_IN_ROOT_POLICY_ONLY"),
+                HostsRequireApiKeyAnnotation = !Boolean(env, true, "SECRETS_AUTHN_API_KEY_DEFAULT", "CONJUR_AUTHN_API_KEY_DEFAULT"),
+            },
             DataDir = dataDir,
             BootstrapAccount = account,
             Authenticators = authenticators,

@@ -41,6 +41,7 @@ internal sealed class PolicyLoader(
     AuditLog audit,
     PolicyLocks locks,
     LimitsOptions limits,
+    ServerSettings settings,
     TimeProvider time)
 {
     public async Task<IResult> LoadAsync(PolicyLoadRequest r, CancellationToken ct)
@@ -126,7 +127,7 @@ internal sealed class PolicyLoader(
             return Errors.RecordNotFound(r.Account, "policy", r.Identifier);
         }
 
-        var result = PolicyLoad.Plan(r.Text, r.Account, r.Identifier, ownerId, r.Mode, state);
+        var result = PolicyLoad.Plan(r.Text, r.Account, r.Identifier, ownerId, r.Mode, state, settings.PolicyOptions);
         if (!result.Succeeded)
         {
             return Reject(r, result.Error);
