@@ -33,18 +33,10 @@ internal static class AuthnEndpoints
         {
             return Errors.RouteNotFound();
         }
-        var basic = BasicCredentials.Parse(ctx.Request.Headers.Authorization.ToString());
-        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
-        var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
-
-        // Password first or API key first makes no difference to the answer; always pay for both checks so the time
-        // of a failure tells nothing.
-        var presented = basic?.Secret ?? "";
-        var byKey = credentials.VerifyApiKey(cred, presented);
-        var byPassword = credentials.VerifyPassword(cred, presented);
+        var (basic, roleId, cred, ok) = await credentials.VerifyBasicAsync(ctx.Request.Headers.Authorization.ToString(), account, ct);
         var foreignRole = ctx.Request.Query.ContainsKey("role") && !RoleParamNamesSelf(ctx.Request.Query["role"].ToString(), account, roleId);
 
-        if (cred is null || roleId is null || !(byKey || byPassword) || foreignRole)
+        if (cred is null || roleId is null || !ok || foreignRole)
         {
             var reason = basic is null ? "CONJ00001E Basic authentication required"
                 : cred is null ? $"CONJ00007E '{basic.Value.Login}' not found"
@@ -119,11 +111,7 @@ internal static class AuthnEndpoints
             return Errors.CredentialStrengthInsufficient();
         }
 
-        var basic = BasicCredentials.Parse(ctx.Request.Headers.Authorization.ToString());
-        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
-        var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
-        var presented = basic?.Secret ?? "";
-        var ok = credentials.VerifyApiKey(cred, presented) | credentials.VerifyPassword(cred, presented);
+        var (basic, roleId, cred, ok) = await credentials.VerifyBasicAsync(ctx.Request.Headers.Authorization.ToString(), account, ct);
         if (cred is null || roleId is null || !ok)
         {
             audit.Write(AuthnEvents.Password(roleId, false, "CONJ00002E Invalid credentials"));
@@ -180,11 +168,7 @@ internal static class AuthnEndpoints
             return await ApiKeyRotation.RotateOtherAsync(ctx, caller, roleParam, account, ct);
         }
 
-        var basic = BasicCredentials.Parse(ctx.Request.Headers.Authorization.ToString());
-        var roleId = account is not null && basic is not null && AccountName.IsValid(account) ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login) : null;
-        var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
-        var presented = basic?.Secret ?? "";
-        var ok = credentials.VerifyApiKey(cred, presented) | credentials.VerifyPassword(cred, presented);
+        var (basic, roleId, cred, ok) = await credentials.VerifyBasicAsync(ctx.Request.Headers.Authorization.ToString(), account, ct);
         if (cred is null || roleId is null || !ok)
         {
             audit.Write(AuthnEvents.Rotate(roleId, roleId, false, "CONJ00002E Invalid credentials"));

@@ -28,6 +28,24 @@ internal sealed class CredentialStore(SecretsDbContext db, DataKeyCipher cipher,
     public Task<CredentialEntity?> FindAsync(string roleId, CancellationToken ct) =>
         db.Credentials.SingleOrDefaultAsync(c => c.RoleId == roleId, ct);
 
+    /// <summary>
+    /// HTTP Basic against <paramref name="account"/> (login, password change, own-key rotation): parses the header,
+    /// finds the role's credentials and accepts the secret as its API key or its password. Both checks always run,
+    /// even for an unknown login or a bad header, so the time of a failure tells nothing.
+    /// </summary>
+    public async Task<((string Login, string Secret)? Basic, string? RoleId, CredentialEntity? Credential, bool Verified)> VerifyBasicAsync(
+        string authorizationHeader, string? account, CancellationToken ct)
+    {
+        var basic = BasicCredentials.Parse(authorizationHeader);
+        var roleId = account is not null && basic is not null && Accounts.AccountName.IsValid(account)
+            ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login)
+            : null;
+        var cred = roleId is not null ? await FindAsync(roleId, ct) : null;
+        var presented = basic?.Secret ?? "";
+        var verified = VerifyApiKey(cred, presented) | VerifyPassword(cred, presented);
+        return (basic, roleId, cred, verified);
+    }
+
     /// <summary>Creates (and adds to the context) fresh credentials; returns the new API key.</summary>
     public (CredentialEntity Credential, string ApiKey) Create(string roleId, string account, string restrictedTo = "")
     {
@@ -46,7 +64,7 @@ internal sealed class CredentialStore(SecretsDbContext db, DataKeyCipher cipher,
             RoleId = roleId,
             Account = account,
             ApiKeySeed = seed,
-            ApiKeyHash = Hash(key),
+            ApiKeyHash = cipher.ApiKeyHasher.Hash(key),
             RestrictedTo = restrictedTo,
             UpdatedAt = time.GetUtcNow().UtcDateTime,
         };
@@ -59,7 +77,7 @@ internal sealed class CredentialStore(SecretsDbContext db, DataKeyCipher cipher,
         var seed = RandomNumberGenerator.GetBytes(32);
         var key = Derive(cred.RoleId, seed);
         cred.ApiKeySeed = seed;
-        cred.ApiKeyHash = Hash(key);
+        cred.ApiKeyHash = cipher.ApiKeyHasher.Hash(key);
         cred.UpdatedAt = time.GetUtcNow().UtcDateTime;
         return key;
     }
@@ -70,10 +88,8 @@ internal sealed class CredentialStore(SecretsDbContext db, DataKeyCipher cipher,
     /// <summary>Constant-time API-key check; a null credential still pays for one HMAC and one comparison.</summary>
     public bool VerifyApiKey(CredentialEntity? cred, string presented)
     {
-        var presentedHash = Hash(presented);
         // An unknown role compares against a fixed value: the same work (one HMAC, one 32-byte comparison) as a known one.
-        var stored = cred?.ApiKeyHash ?? DummyHash;
-        var ok = CryptographicOperations.FixedTimeEquals(presentedHash, stored);
+        var ok = cipher.ApiKeyHasher.Verify(presented, cred?.ApiKeyHash ?? DummyHash);
         return ok && cred is not null && !IsExpired(cred);
     }
 
@@ -107,5 +123,4 @@ internal sealed class CredentialStore(SecretsDbContext db, DataKeyCipher cipher,
         return ApiKeys.Encode(HMACSHA256.HashData(cipher.ApiKeyDerivationKey, input));
     }
 
-    private byte[] Hash(string apiKey) => HMACSHA256.HashData(cipher.ApiKeyHashKey, Encoding.UTF8.GetBytes(apiKey));
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using Secrets.Authn.Credentials;
 
 namespace Secrets.Server.Crypto;
 
@@ -33,7 +34,8 @@ internal sealed class DataKeyCipher : IDisposable
 
         _key = dataKey.ToArray();
         _keyId = ComputeKeyId(dataKey);
-        ApiKeyHashKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, dataKey.ToArray(), 32, info: Encoding.ASCII.GetBytes("secrets api-key hash v1"));
+        ApiKeyHashKey = ApiKeyHasher.DeriveHashingKey(dataKey);
+        ApiKeyHasher = new ApiKeyHasher(ApiKeyHashKey);
         ApiKeyDerivationKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, dataKey.ToArray(), 32, info: Encoding.ASCII.GetBytes("secrets api-key derive v1"));
     }
 
@@ -42,6 +44,9 @@ internal sealed class DataKeyCipher : IDisposable
 
     /// <summary>A key derived from the data key for the keyed hash of API keys (never the data key itself).</summary>
     public byte[] ApiKeyHashKey { get; }
+
+    /// <summary>Hashes and verifies API keys under <see cref="ApiKeyHashKey"/> (the Authn library's keyed hash).</summary>
+    public ApiKeyHasher ApiKeyHasher { get; }
 
     public static uint ComputeKeyId(ReadOnlySpan<byte> dataKey)
     {

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Authn;
 using Secrets.Server.Data;
+using Secrets.Server.Resources;
 
 namespace Secrets.Server.HostFactories;
 
@@ -142,10 +143,10 @@ internal sealed class HostEnrollment(SecretsDbContext db, CredentialStore creden
             resource.PolicyId,
             permissions
                 .OrderBy(p => p.Privilege, StringComparer.Ordinal).ThenBy(p => p.RoleId, StringComparer.Ordinal)
-                .Select(p => new PermissionJson(p.Privilege, p.RoleId, p.PolicyId)).ToList(),
+                .Select(p => new ResourcePermissionJson(p.Privilege, p.RoleId, p.PolicyId)).ToList(),
             annotations
                 .OrderBy(a => a.Name, StringComparer.Ordinal)
-                .Select(a => new AnnotationJson(a.Name, a.Value, a.PolicyId)).ToList(),
+                .Select(a => new ResourceAnnotationJson(a.Name, a.Value, a.PolicyId)).ToList(),
             Restrictions.Parse(restrictedTo),
             apiKey);
     }

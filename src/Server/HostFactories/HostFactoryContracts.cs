@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Secrets.Server.Resources;
 
 namespace Secrets.Server.HostFactories;
 
@@ -19,17 +20,9 @@ internal sealed record HostResponse(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("owner")] string Owner,
     [property: JsonPropertyName("policy"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Policy,
-    [property: JsonPropertyName("permissions")] IReadOnlyList<PermissionJson> Permissions,
-    [property: JsonPropertyName("annotations")] IReadOnlyList<AnnotationJson> Annotations,
+    [property: JsonPropertyName("permissions")] IReadOnlyList<ResourcePermissionJson> Permissions,
+    [property: JsonPropertyName("annotations")] IReadOnlyList<ResourceAnnotationJson> Annotations,
     [property: JsonPropertyName("restricted_to")] IReadOnlyList<string> RestrictedTo,
     [property: JsonPropertyName("api_key")] string ApiKey);
 
-internal sealed record PermissionJson(
-    [property: JsonPropertyName("privilege")] string Privilege,
-    [property: JsonPropertyName("role")] string Role,
-    [property: JsonPropertyName("policy"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Policy);
 
-internal sealed record AnnotationJson(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("value")] string Value,
-    [property: JsonPropertyName("policy"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Policy);
