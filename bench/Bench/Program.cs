@@ -56,8 +56,11 @@ foreach (var (k, v) in env)
 }
 
 using var server = Process.Start(psi)!;
-server.OutputDataReceived += (_, _) => { };
-server.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase)) { Console.Error.WriteLine("server: " + line); } };
+// SECRETS_BENCH_SERVER_LOG=1 echoes the server's log (e.g. with Logging__LogLevel__Secrets.Server.Policies=Debug for load phases).
+var echoServer = Environment.GetEnvironmentVariable("SECRETS_BENCH_SERVER_LOG") == "1";
+server.OutputDataReceived += (_, e) => { if (echoServer && e.Data is { Length: > 0 } line) { Console.Error.WriteLine("server: " + line); } };
+server.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line && (echoServer || line.Contains("fail", StringComparison.OrdinalIgnoreCase))) { Console.Error.WriteLine("server: " + line); } };
+Console.Error.WriteLine($"server pid {server.Id} ({baseUrl})");
 server.BeginOutputReadLine();
 server.BeginErrorReadLine();
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(5) };

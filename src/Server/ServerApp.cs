@@ -58,8 +58,17 @@ internal static partial class ServerApp
         services.AddSingleton<TokenService>();
         services.AddScoped<CredentialStore>();
         services.AddScoped<AccountService>();
+        services.AddSingleton(_ => HotReads.Create(settings.Database));
+        services.AddSingleton<AuthorizationVersions>();
+        if (settings.Database.Provider == DatabaseProvider.Postgres)
+        {
+            services.AddHostedService<AuthorizationVersionListener>();
+        }
+
+        services.AddSingleton<AccountStateCache>();
         services.AddSingleton<AuthorizationCache>();
         services.AddSingleton<PolicyLocks>();
+        services.AddSingleton<ResolvedPolicyCache>();
         services.AddScoped<PolicyLoader>();
         services.AddHostFactories();
         services.AddRouting();
@@ -173,23 +182,6 @@ internal static class DataKeyCanary
                 + "Start with the data key this database was created with (SECRETS_DATA_KEY / CONJUR_DATA_KEY / SECRETS_DATA_KEY_FILE).");
         }
     }
-}
-
-/// <summary>The counter every node compares before trusting its cached role graph (bumped in the same transaction as a change).</summary>
-internal static class AuthorizationVersion
-{
-    public const string Key = "authz_version";
-
-    public static async Task BumpAsync(SecretsDbContext db, CancellationToken ct) =>
-        await db.ServerState.Where(s => s.Key == Key).ExecuteUpdateAsync(s => s.SetProperty(x => x.Number, x => x.Number + 1), ct);
-
-    // Read on every authenticated request: compiled once per provider (a compiled query is bound to the model it
-    // first ran with, and the SQLite and PostgreSQL contexts have different models).
-    private static readonly CompiledPerProvider<Func<SecretsDbContext, CancellationToken, Task<long>>> Read = new(() =>
-        EF.CompileAsyncQuery((SecretsDbContext db, CancellationToken ct) =>
-            db.ServerState.Where(s => s.Key == Key).Select(s => s.Number).FirstOrDefault()));
-
-    public static Task<long> ReadAsync(SecretsDbContext db, CancellationToken ct) => Read.For(db)(db, ct);
 }
 
 /// <summary>The one password hasher (Argon2id with the default parameters of <see cref="Secrets.Authn.Credentials.Argon2Options"/>).</summary>

@@ -163,7 +163,15 @@ public sealed class PolicyState
 
         foreach (var update in plan.Updates.CredentialRestrictions)
         {
-            next.RestrictionIndex[update.After.RoleId] = update.After;
+            // No networks is no restriction: stored as an empty restricted_to, which reads back as no row.
+            if (update.After.RestrictedTo.Count == 0)
+            {
+                next.RestrictionIndex.Remove(update.After.RoleId);
+            }
+            else
+            {
+                next.RestrictionIndex[update.After.RoleId] = update.After;
+            }
         }
 
         next.Add(plan.Inserts);

@@ -50,8 +50,7 @@ internal sealed class AccountService(SecretsDbContext db, DataKeyCipher cipher, 
         }
 
         await db.SaveChangesAsync(ct);
-        await AuthorizationVersion.BumpAsync(db, ct);
-        await tx.CommitAsync(ct);
+        await Authorization.AuthorizationVersion.BumpAndCommitAsync(db, tx, versions: null, ct);
         return new CreatedAccount(account, apiKey, key.VerificationKey.ExportPem());
     }
 
@@ -76,8 +75,7 @@ internal sealed class AccountService(SecretsDbContext db, DataKeyCipher cipher, 
         await db.Resources.Where(x => x.Account == account).ExecuteDeleteAsync(ct);
         await db.Roles.Where(x => x.Account == account).ExecuteDeleteAsync(ct);
         await db.SigningKeys.Where(x => x.Account == account).ExecuteDeleteAsync(ct);
-        await AuthorizationVersion.BumpAsync(db, ct);
-        await tx.CommitAsync(ct);
+        await Authorization.AuthorizationVersion.BumpAndCommitAsync(db, tx, versions: null, ct);
         return true;
     }
 }

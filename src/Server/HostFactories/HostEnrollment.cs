@@ -28,7 +28,7 @@ internal sealed record EnrollmentResult(EnrollmentOutcome Outcome, string HostId
 /// has its API key rotated (its annotations are left alone). One transaction; the authorization version is bumped in
 /// it whenever a role, resource or membership was written (ServerApp.cs, AuthorizationVersion).
 /// </summary>
-internal sealed class HostEnrollment(SecretsDbContext db, CredentialStore credentials, TimeProvider time)
+internal sealed class HostEnrollment(SecretsDbContext db, CredentialStore credentials, TimeProvider time, Authorization.AuthorizationVersions versions)
 {
     public async Task<EnrollmentResult> EnrollAsync(
         string account, string factoryId, string identifier, IReadOnlyList<KeyValuePair<string, string>> annotations, CancellationToken ct)
@@ -109,13 +109,16 @@ internal sealed class HostEnrollment(SecretsDbContext db, CredentialStore creden
         }
 
         await db.SaveChangesAsync(ct);
+        var host = await RenderAsync(resource, apiKey, ct);
         if (outcome == EnrollmentOutcome.Created || missing.Count > 0)
         {
-            await AuthorizationVersion.BumpAsync(db, ct);
+            await Authorization.AuthorizationVersion.BumpAndCommitAsync(db, tx, versions, ct);
+        }
+        else
+        {
+            await tx.CommitAsync(ct);
         }
 
-        var host = await RenderAsync(resource, apiKey, ct);
-        await tx.CommitAsync(ct);
         return new EnrollmentResult(outcome, hostId, host);
     }
 

@@ -22,6 +22,7 @@ internal static class PolicyEndpoints
 
     internal static async Task<IResult> Load(HttpContext ctx, PolicyLoader loader, PolicyLoadMode mode, CancellationToken ct)
     {
+        var phases = new LoadPhases();
         var caller = ctx.RequiredCaller();
         var account = PathSegments.At(ctx, 1);
         var identifier = PathSegments.Tail(ctx, 3);
@@ -55,8 +56,9 @@ internal static class PolicyEndpoints
             bodyError = StorableText.ControlCharacters;
         }
 
+        phases.Mark("read body");
         var dryRun = ctx.Request.Query.TryGetValue("dryRun", out var d) && string.Equals(d.ToString(), "true", StringComparison.OrdinalIgnoreCase);
-        var request = new PolicyLoadRequest(caller, account, identifier, mode, text, dryRun, ClientAddresses.Get(ctx)?.ToString()) { BodyError = bodyError };
+        var request = new PolicyLoadRequest(caller, account, identifier, mode, text, dryRun, ClientAddresses.Get(ctx)?.ToString()) { BodyError = bodyError, Phases = phases };
         return await loader.LoadAsync(request, ct);
     }
 }
@@ -65,6 +67,9 @@ internal sealed record PolicyLoadRequest(Caller Caller, string Account, string I
 {
     /// <summary>Why the body cannot be a policy text at all (not UTF-8, NUL characters); null when it is text.</summary>
     public string? BodyError { get; init; }
+
+    /// <summary>Where the time of this load went, for the debug log.</summary>
+    public LoadPhases Phases { get; init; } = new();
 
     public string PolicyId => $"{Account}:policy:{Identifier}";
 

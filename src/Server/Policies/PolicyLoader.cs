@@ -33,7 +33,7 @@ internal sealed class PolicyLocks
 }
 
 /// <summary>Parse → resolve → plan (pure, src/Policy) → apply in one transaction → version → audit.</summary>
-internal sealed class PolicyLoader(
+internal sealed partial class PolicyLoader(
     SecretsDbContext db,
     AuthorizationCache authz,
     CredentialStore credentials,
@@ -42,13 +42,17 @@ internal sealed class PolicyLoader(
     PolicyLocks locks,
     LimitsOptions limits,
     ServerSettings settings,
-    TimeProvider time)
+    TimeProvider time,
+    AccountStateCache states,
+    ResolvedPolicyCache resolvedPolicies,
+    ILogger<PolicyLoader> logger)
 {
+
     public async Task<IResult> LoadAsync(PolicyLoadRequest r, CancellationToken ct)
     {
         // The request's memoised snapshot (taken by the token check) predates a root created just now: rebuild once.
         var snapshot = await EnsureRootPolicyAsync(r.Account, ct)
-            ? await AuthorizationCache.BuildAsync(db, r.Account, await AuthorizationVersion.ReadAsync(db, ct), ct)
+            ? await authz.BuildAsync(db, r.Account, await AuthorizationVersion.ReadAsync(db, ct), ct)
             : await authz.GetAsync(db, r.Account, ct);
         if (Authorize(r, snapshot) is { } denied)
         {
@@ -113,26 +117,42 @@ internal sealed class PolicyLoader(
         var current = await AuthorizationVersion.ReadAsync(db, ct);
         if (current != snapshot.Version)
         {
-            snapshot = await AuthorizationCache.BuildAsync(db, r.Account, current, ct);
+            snapshot = await authz.BuildAsync(db, r.Account, current, ct);
             if (Authorize(r, snapshot) is { } denied)
             {
                 return denied;
             }
         }
 
-        var state = await LoadStateAsync(r.Account, ct);
+        r.Phases.Mark("lock and authorize");
+        var state = states.Get(r.Account, current);
+        if (state is null)
+        {
+            state = await AccountStateCache.ReadAsync(db, r.Account, ct);
+            states.Set(r.Account, current, state);
+        }
+
+        r.Phases.Mark("state");
         var ownerId = state.Resources.FirstOrDefault(x => x.ResourceId == r.PolicyId)?.OwnerId;
         if (ownerId is null)
         {
             return Errors.RecordNotFound(r.Account, "policy", r.Identifier);
         }
 
-        var result = PolicyLoad.Plan(r.Text, r.Account, r.Identifier, ownerId, r.Mode, state, settings.PolicyOptions);
+        var resolved = resolvedPolicies.ParseAndResolve(r.Text, r.Account, r.Identifier, ownerId);
+        if (!resolved.Succeeded)
+        {
+            return Reject(r, resolved.Error);
+        }
+
+        r.Phases.Mark("parse and resolve");
+        var result = PolicyPlanner.Plan(resolved.Value, r.Mode, state, settings.PolicyOptions);
         if (!result.Succeeded)
         {
             return Reject(r, result.Error);
         }
 
+        r.Phases.Mark("plan");
         var plan = result.Value;
         if (StorableText.Check(plan) is { } unstorable)
         {
@@ -147,10 +167,44 @@ internal sealed class PolicyLoader(
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var createdRoles = await PlanWriter.ApplyAsync(db, credentials, cipher, plan, r.Account, now, limits.SecretsVersionLimit, ct);
+        IReadOnlyDictionary<string, string> createdRoles;
+        try
+        {
+            createdRoles = await PlanWriter.ApplyAsync(db, credentials, cipher, plan, r.Account, now, limits.SecretsVersionLimit, ct);
+        }
+        catch
+        {
+            // The transaction rolls back; whatever went wrong, the next load re-reads the rows.
+            states.Forget(r.Account);
+            throw;
+        }
+
+        r.Phases.Mark("write rows");
         var version = await WriteVersionAsync(r, now, ct);
-        await AuthorizationVersion.BumpAsync(db, ct);
-        await tx.CommitAsync(ct);
+        if (plan.Inserts.Count + plan.Updates.Count + plan.Deletes.Count == 0)
+        {
+            // Nothing the role graph or the planner sees changed (a reload of the same text): the cached snapshot
+            // and rows stay valid, so no version bump that would make every node rebuild them.
+            await tx.CommitAsync(ct);
+        }
+        else
+        {
+            var next = await AuthorizationVersion.BumpAndCommitAsync(db, tx, authz.Versions, ct);
+
+            // Our rows plus our plan are the next state only if no other write moved the version in between
+            // (role membership and host-factory writes do not take the policy lock).
+            if (next == current + 1)
+            {
+                states.Set(r.Account, next, state.Apply(plan));
+                authz.Prebuild(r.Account, next);
+            }
+        }
+
+        r.Phases.Mark("version and commit");
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            LogPhases(logger, r.PolicyId, r.Mode, plan.Inserts.Count, plan.Updates.Count, plan.Deletes.Count, r.Phases.ToString());
+        }
 
         foreach (var e in PolicyEvents.ForPlan(r, plan, version))
         {
@@ -164,6 +218,9 @@ internal sealed class PolicyLoader(
                 plan.Warnings.Count > 0 ? plan.Warnings : null),
             statusCode: 201);
     }
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Debug, Message = "Loaded {PolicyId} ({Mode}): {Inserts} inserts, {Updates} updates, {Deletes} deletes; {Phases}")]
+    private static partial void LogPhases(ILogger logger, string policyId, PolicyLoadMode mode, int inserts, int updates, int deletes, string phases);
 
     private static int RetryAfter() => RandomNumberGenerator.GetInt32(1, 9);
 
@@ -229,8 +286,7 @@ internal sealed class PolicyLoader(
             db.Roles.Add(new RoleEntity { RoleId = rootId, Account = account, CreatedAt = now });
             db.Resources.Add(new ResourceEntity { ResourceId = rootId, Account = account, Kind = "policy", OwnerId = adminId, CreatedAt = now });
             await db.SaveChangesAsync(ct);
-            await AuthorizationVersion.BumpAsync(db, ct);
-            await tx.CommitAsync(ct);
+            await AuthorizationVersion.BumpAndCommitAsync(db, tx, authz.Versions, ct);
         }
         catch (DbUpdateException)
         {
@@ -239,18 +295,6 @@ internal sealed class PolicyLoader(
         }
 
         return true;
-    }
-
-    private async Task<PolicyState> LoadStateAsync(string account, CancellationToken ct)
-    {
-        var roles = await db.Roles.AsNoTracking().Where(x => x.Account == account).Select(x => new RoleRow(x.RoleId, x.PolicyId)).ToListAsync(ct);
-        var resources = await db.Resources.AsNoTracking().Where(x => x.Account == account).Select(x => new ResourceRow(x.ResourceId, x.OwnerId, x.PolicyId)).ToListAsync(ct);
-        var memberships = await db.RoleMemberships.AsNoTracking().Where(x => x.Account == account).Select(x => new MembershipRow(x.RoleId, x.MemberId, x.AdminOption, x.PolicyId)).ToListAsync(ct);
-        var permissions = await db.Permissions.AsNoTracking().Where(x => x.Account == account).Select(x => new PermissionRow(x.ResourceId, x.Privilege, x.RoleId, x.PolicyId)).ToListAsync(ct);
-        var annotations = await db.Annotations.AsNoTracking().Where(x => x.Account == account).Select(x => new AnnotationRow(x.ResourceId, x.Name, x.Value, x.PolicyId)).ToListAsync(ct);
-        var restrictions = (await db.Credentials.AsNoTracking().Where(x => x.Account == account && x.RestrictedTo != "").Select(x => new { x.RoleId, x.RestrictedTo }).ToListAsync(ct))
-            .Select(x => new CredentialRestrictionRow(x.RoleId, Restrictions.Parse(x.RestrictedTo)));
-        return PolicyState.Create(roles, resources, memberships, permissions, annotations, restrictions);
     }
 
     private async Task<int> WriteVersionAsync(PolicyLoadRequest r, DateTime now, CancellationToken ct)
@@ -274,4 +318,21 @@ internal sealed class PolicyLoader(
         await db.PolicyVersions.Where(v => v.ResourceId == r.PolicyId && v.Version <= keepFrom).ExecuteDeleteAsync(ct);
         return version;
     }
+}
+
+/// <summary>Wall-clock time of the phases of one load, for the debug log (docs/performance.md).</summary>
+internal sealed class LoadPhases
+{
+    private readonly List<(string Name, double Ms)> _phases = [];
+    private long _last = Stopwatch.GetTimestamp();
+
+    public void Mark(string name)
+    {
+        var now = Stopwatch.GetTimestamp();
+        _phases.Add((name, Stopwatch.GetElapsedTime(_last, now).TotalMilliseconds));
+        _last = now;
+    }
+
+    public override string ToString() =>
+        string.Join(", ", _phases.Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.Name} {p.Ms:F0} ms")));
 }

@@ -193,8 +193,7 @@ internal static class RoleEndpoints
         }
 
         // Spec 5 / ServerApp: a membership change moves the authorization version in the same transaction.
-        await AuthorizationVersion.BumpAsync(db, ct);
-        await tx.CommitAsync(ct);
+        await AuthorizationVersion.BumpAndCommitAsync(db, tx, authz.Versions, ct);
         audit.Write(RoleEvents.Added(caller.RoleId, role.Id, memberId));
         return TypedResults.NoContent();
     }
@@ -222,8 +221,7 @@ internal static class RoleEndpoints
             return FullIds.NotFound(memberId);
         }
 
-        await AuthorizationVersion.BumpAsync(db, ct);
-        await tx.CommitAsync(ct);
+        await AuthorizationVersion.BumpAndCommitAsync(db, tx, authz.Versions, ct);
         audit.Write(RoleEvents.Removed(caller.RoleId, role.Id, memberId));
         return TypedResults.NoContent();
     }

@@ -3,8 +3,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Secrets.Server.Accounts;
 using Secrets.Server.Authn;
+using Secrets.Server.Authorization;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
@@ -56,8 +58,9 @@ internal static class DirectRoles
 
             await db.SaveChangesAsync();
 
-            // As a policy load does: every node's cached role graph must see the change.
-            await AuthorizationVersion.BumpAsync(db, CancellationToken.None);
+            // As a policy load does: every node's cached role graph must see the change. The server observes it at once,
+            // as it would its own write (a write through another node would arrive with its notification).
+            f.Services.GetRequiredService<AuthorizationVersions>().Observe(await AuthorizationVersion.BumpAsync(db, CancellationToken.None));
             return apiKey;
         });
 
@@ -74,7 +77,7 @@ internal static class DirectRoles
             await db.Credentials.Where(c => c.RoleId == roleId).ExecuteDeleteAsync();
             await db.Resources.Where(r => r.ResourceId == roleId).ExecuteDeleteAsync();
             var deleted = await db.Roles.Where(r => r.RoleId == roleId).ExecuteDeleteAsync();
-            await AuthorizationVersion.BumpAsync(db, CancellationToken.None);
+            f.Services.GetRequiredService<AuthorizationVersions>().Observe(await AuthorizationVersion.BumpAsync(db, CancellationToken.None));
             return deleted;
         });
 }

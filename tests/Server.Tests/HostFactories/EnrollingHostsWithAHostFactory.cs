@@ -263,7 +263,7 @@ public abstract class EnrollingHostsWithAHostFactory(ServerFixture f)
     /// <summary>Asks the authorization engine over the same rows the server uses (no HTTP route for it exists yet).</summary>
     private async Task AssertAllowedAsync(string roleId, string privilege, string resourceId, bool expected)
     {
-        var snapshot = await f.WithDbAsync(db => Authorization.AuthorizationCache.BuildAsync(db, Account, 0, CancellationToken.None));
+        var snapshot = await f.WithDbAsync(db => Authorization.AuthorizationCache.BuildFromDatabaseAsync(db, Account, 0, CancellationToken.None));
         Assert.Equal(expected, snapshot.IsAllowed(roleId, privilege, resourceId));
     }
 }

@@ -78,6 +78,9 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public HttpClient NewClient() => new(new SocketsHttpHandler { UseCookies = false, AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = BaseAddress };
 
+    /// <summary>The running server's services (to look at its caches).</summary>
+    internal IServiceProvider Services => _app!.Services;
+
     /// <summary>Runs code against the database directly (to inspect what was stored).</summary>
     internal async Task<T> WithDbAsync<T>(Func<SecretsDbContext, Task<T>> action)
     {

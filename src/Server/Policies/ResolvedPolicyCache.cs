@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using System.Text;
+using Secrets.Policy.Language;
+
+namespace Secrets.Server.Policies;
+
+/// <summary>
+/// The parsed and resolved form of the last few policy texts, by their exact text, account, target policy and
+/// owner: parsing is a pure function of those, and most reloads (CI jobs, GitOps loops) send the text they sent
+/// last time. Only successes are kept; the plan is always computed again against the current rows. Bounded to a
+/// few entries, because a large policy's resolved form takes tens of megabytes.
+/// </summary>
+internal sealed class ResolvedPolicyCache
+{
+    private const int Capacity = 4;
+    private readonly LinkedList<(Key Key, ResolvedPolicy Policy)> _entries = new();
+    private readonly Lock _lock = new();
+
+    /// <summary>Parses and resolves, or returns the result of the same text parsed and resolved before.</summary>
+    public PolicyResult<ResolvedPolicy> ParseAndResolve(string text, string account, string identifier, string ownerId)
+    {
+        var key = new Key(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))), text.Length, account, identifier, ownerId);
+        lock (_lock)
+        {
+            for (var node = _entries.First; node is not null; node = node.Next)
+            {
+                if (node.Value.Key == key)
+                {
+                    _entries.Remove(node);
+                    _entries.AddFirst(node);
+                    return PolicyResult.Success(node.Value.Policy);
+                }
+            }
+        }
+
+        var parsed = PolicyParser.Parse(text);
+        if (!parsed.Succeeded)
+        {
+            return PolicyResult.Failure<ResolvedPolicy>(parsed.Error);
+        }
+
+        var resolved = PolicyResolver.Resolve(parsed.Value, account, identifier, ownerId);
+        if (resolved.Succeeded)
+        {
+            lock (_lock)
+            {
+                _entries.AddFirst((key, resolved.Value));
+                while (_entries.Count > Capacity)
+                {
+                    _entries.RemoveLast();
+                }
+            }
+        }
+
+        return resolved;
+    }
+
+    private sealed record Key(string Sha256, int Length, string Account, string Identifier, string OwnerId);
+}
