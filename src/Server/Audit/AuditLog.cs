@@ -115,8 +115,16 @@ internal sealed class AuditLog(IAuditSink sink, TimeProvider time, IHttpContextA
         var path => new FileAuditSink(path),
     };
 
+    /// <summary>False when records go nowhere (<c>SECRETS_AUDIT=none</c>): callers may skip building them.</summary>
+    public bool Enabled => sink is not NullAuditSink;
+
     public void Write(AuditEvent e)
     {
+        if (!Enabled)
+        {
+            return;
+        }
+
         var ctx = http.HttpContext;
         var procId = ctx is not null ? RequestIds.Get(ctx) : Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         var ip = ctx is not null ? ClientAddresses.Get(ctx)?.ToString() : null;

@@ -15,6 +15,13 @@ internal static partial class Pipeline
     {
         app.Use(async (ctx, next) =>
         {
+            // Rails answers HEAD with the GET route's status and headers and no body; routes here are mapped for GET
+            // only, so a HEAD request takes the GET route. Kestrel still knows the request was HEAD and sends no body.
+            if (HttpMethods.IsHead(ctx.Request.Method))
+            {
+                ctx.Request.Method = HttpMethods.Get;
+            }
+
             RequestIds.Assign(ctx);
             var sizeFeature = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>();
             if (sizeFeature is { IsReadOnly: false })

@@ -201,14 +201,19 @@ internal sealed partial class PolicyLoader(
         }
 
         r.Phases.Mark("version and commit");
+
+        if (audit.Enabled)
+        {
+            foreach (var e in PolicyEvents.ForPlan(r, plan, version))
+            {
+                audit.Write(e);
+            }
+        }
+
+        r.Phases.Mark("audit");
         if (logger.IsEnabled(LogLevel.Debug))
         {
             LogPhases(logger, r.PolicyId, r.Mode, plan.Inserts.Count, plan.Updates.Count, plan.Deletes.Count, r.Phases.ToString());
-        }
-
-        foreach (var e in PolicyEvents.ForPlan(r, plan, version))
-        {
-            audit.Write(e);
         }
 
         return TypedResults.Json(

@@ -39,6 +39,19 @@ public abstract class ServingStatusAndErrors(ServerFixture f)
     }
 
     [Fact]
+    public async Task Head_takes_the_get_route_and_sends_its_status_and_headers_without_a_body()
+    {
+        using var root = await f.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/"));
+        using var secret = await f.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/secrets/cucumber/variable/anything"));
+        using var admin = await f.AdminClientAsync();
+        using var whoami = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/whoami"));
+
+        Assert.Equal((HttpStatusCode.OK, "text/html", 0), (root.StatusCode, root.Content.Headers.ContentType?.MediaType, (await root.Content.ReadAsByteArrayAsync()).Length));
+        Assert.Equal((HttpStatusCode.Unauthorized, 0), (secret.StatusCode, (await secret.Content.ReadAsByteArrayAsync()).Length));
+        Assert.Equal((HttpStatusCode.OK, "application/json", 0), (whoami.StatusCode, whoami.Content.Headers.ContentType?.MediaType, (await whoami.Content.ReadAsByteArrayAsync()).Length));
+    }
+
+    [Fact]
     public async Task The_root_ignores_a_bad_token()
     {
         var seen = await Requests.ObserveAsync(f.Client, Requests.Make(HttpMethod.Get, "/", authorization: "Token token=\"garbage\""));
