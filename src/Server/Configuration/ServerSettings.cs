@@ -22,7 +22,14 @@ internal sealed record NetworkOptions(IReadOnlyList<IPNetwork> TrustedProxies);
 internal sealed record AuditOptions(string Sink);
 
 /// <param name="HostFactoriesEnabled">CONJUR_HOST_FACTORIES_ENABLED (default true): false removes the host-factory routes (spec 2.8, 9.1).</param>
-internal sealed record LimitsOptions(long MaxRequestBodyBytes, int SecretsVersionLimit, int PolicyVersionLimit, int ResourceListLimitMax, bool HostFactoriesEnabled = true);
+internal sealed record LimitsOptions(long MaxRequestBodyBytes, int SecretsVersionLimit, int PolicyVersionLimit, int ResourceListLimitMax, bool HostFactoriesEnabled = true)
+{
+    /// <summary>CONJUR_EFFECTIVE_POLICY_MAX_DEPTH: the cap and default of <c>depth</c> of GET effective policy (spec 2.5, 9.1).</summary>
+    public int EffectivePolicyMaxDepth { get; init; } = 64;
+
+    /// <summary>CONJUR_EFFECTIVE_POLICY_MAX_LIMIT: the cap and default of <c>limit</c> of GET effective policy.</summary>
+    public int EffectivePolicyMaxLimit { get; init; } = 100_000;
+}
 
 /// <summary>
 /// The server's whole configuration, resolved once from the environment (SECRETS_* names, with Conjur's names as
@@ -152,7 +159,11 @@ internal static class SettingsLoader
                 (int)Integer(env, "SECRETS_VERSION_LIMIT", 20, 1, 1000),
                 (int)Integer(env, "POLICIES_VERSION_LIMIT", 20, 1, 1000),
                 (int)Integer(env, "CONJUR_API_RESOURCE_LIST_LIMIT_MAX", 1000, 0, int.MaxValue),
-                Boolean(env, true, "SECRETS_HOST_FACTORIES_ENABLED", "CONJUR_HOST_FACTORIES_ENABLED")),
+                Boolean(env, true, "SECRETS_HOST_FACTORIES_ENABLED", "CONJUR_HOST_FACTORIES_ENABLED"))
+            {
+                EffectivePolicyMaxDepth = (int)Integer(env, "CONJUR_EFFECTIVE_POLICY_MAX_DEPTH", 64, 0, int.MaxValue),
+                EffectivePolicyMaxLimit = (int)Integer(env, "CONJUR_EFFECTIVE_POLICY_MAX_LIMIT", 100_000, 0, int.MaxValue),
+            },
             PolicyOptions = new global::Secrets.Policy.Language.PolicyPlanOptions
             {
                 UsersInRootPolicyOnly = Boolean(env, false, "SECRETS_USERS_IN_ROOT_POLICY_ONLY", "CONJUR_USERS_IN_ROOT_POLICY_ONLY"),

@@ -171,6 +171,19 @@ internal static class DatabaseSetup
             {
                 Directory.CreateDirectory(dir);
             }
+
+            // SQLite would create the file with the process umask (usually 0644); it holds ciphertext, hashes and the
+            // whole role graph, so it is created here, empty, readable by its owner only. SQLite gives its -wal and
+            // -shm files the database file's permissions.
+            if (path is not ("" or ":memory:") && !File.Exists(path) && !OperatingSystem.IsWindows())
+            {
+                using var created = new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
         }
 
         await using var db = CreateContext(target);

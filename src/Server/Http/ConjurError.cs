@@ -159,6 +159,17 @@ internal static class Errors
     public static ConjurError Conflict(string kind, string id) =>
         ConjurError.Envelope(409, new ErrorBody("conflict", $"{kind} \"{id}\" already exists", kind, new ErrorDetail("conflict", "id", id)));
 
+    // GET effective policy (spec 2.5). Conjur raises these as BadRequest (400) and UnprocessableEntity (422); the exact
+    // texts of its Errors::EffectivePolicy were not available, so these say the same in our words (docs/decisions.md).
+    public static ConjurError EffectivePolicyKindNotPolicy(string kind) =>
+        ConjurError.Envelope(400, new ErrorBody("bad_request", $"Unsupported kind '{kind}': the effective policy is only available for kind 'policy'"));
+
+    public static ConjurError EffectivePolicyInvalidNumber(string name, string value, int max) =>
+        ConjurError.Envelope(400, new ErrorBody("bad_request", $"'{name}' must be an integer between 0 and {max}, got '{value}'"));
+
+    public static ConjurError EffectivePolicyLimitExceeded(int limit, long count) =>
+        ConjurError.Envelope(422, new ErrorBody("unprocessable_entity", $"The effective policy has {count} elements, more than the limit of {limit}"));
+
     public static ConjurError PolicyConflict(int retryAfterSeconds) =>
         ConjurError.Envelope(
             409,

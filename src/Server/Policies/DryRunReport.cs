@@ -3,16 +3,46 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Policy.Authorization;
 using Secrets.Policy.Language;
+using Secrets.Policy.Store;
 
 namespace Secrets.Server.Policies;
 
 /// <summary>
 /// The `?dryRun=true` report (spec 2.5): what a load would create, update (before and after) and delete, computed
-/// from the same plan the real load applies. Ids the caller cannot see are replaced by "[REDACTED]".
+/// from the same plan the real load applies.
 /// </summary>
+/// <remarks>
+/// Mirrors Conjur 1.24 (cyberark/conjur app/domain/data_objects/primitive_factory.rb, data_objects/mapper.rb,
+/// app/db/repository/policy_repository.rb, app/domain/command_handler/policy_diff.rb and the cucumber feature
+/// cucumber/api/features/policy_dry_run.feature), where the report is a row diff of the tables before and after
+/// the load:
+/// <list type="bullet">
+/// <item>Only records of the kinds user, host, group, layer, policy ("roles") and variable, webservice
+/// ("resources") are reported: Conjur's mapper drops host_factory and public_key records.</item>
+/// <item>A role item is <c>identifier, id, type, owner, policy, permissions, annotations, members, memberships,
+/// restricted_to</c>: <c>permissions</c> maps a privilege to the resources the role may use with it; <c>members</c>
+/// are the roles holding it and <c>memberships</c> the roles it holds, including the ownership memberships
+/// (an owner is a member of the role it owns), which this server derives instead of storing.</item>
+/// <item>A resource item is <c>identifier, id, type, owner, policy, permitted, annotations</c>: <c>permitted</c> maps a
+/// privilege to the roles that have it.</item>
+/// <item>Created/deleted: records that exist only after/before the load. Updated: records present on both sides
+/// whose rows (as resource, role, member, annotation owner or restriction) differ.</item>
+/// <item>Row order inside an item is the tables' primary-key order; an "after" item lists its unchanged rows first
+/// and the new ones after them (Conjur builds it as an ordered set union). Items are roles then resources, each by
+/// id, and in "after" the records whose own row changed (an owner change) come after the others.</item>
+/// <item>A record the caller cannot see is <c>{"identifier":"acct:kind:[REDACTED]","type":"kind"}</c>; inside a
+/// visible item every id the caller cannot see becomes <c>acct:kind:[REDACTED]</c>.</item>
+/// </list>
+/// Not confirmed from the source (see docs/decisions.md): how Conjur computes the caller's visible set (here: visible
+/// before the load; records the load creates are the caller's own), and the collation of the ordering (here
+/// ordinal, where PostgreSQL may use the database collation).
+/// </remarks>
 internal static class DryRunReport
 {
     private const string Redacted = "[REDACTED]";
+
+    private static readonly HashSet<string> RoleKinds = new(StringComparer.Ordinal) { "user", "host", "group", "layer", "policy" };
+    private static readonly HashSet<string> ResourceKinds = new(StringComparer.Ordinal) { "variable", "webservice" };
 
     // Like the error envelope: quotes in messages stay quotes ("Unrecognized data type '!foo'"), not \u0027.
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -20,20 +50,28 @@ internal static class DryRunReport
     public static IResult Valid(PolicyLoadRequest r, PolicyPlan plan, PolicyState before, AuthorizationSnapshot snapshot)
     {
         var after = before.Apply(plan);
+        var old = new Rows(before);
+        var now = new Rows(after);
 
         // Records the caller cannot see (spec 5.2) existed before this load; created ones are the caller's own.
-        string Show(string id) => snapshot.ResourceExists(id) && !snapshot.IsVisible(id, r.Caller.RoleId) ? Redacted : id;
+        bool Hidden(string id) => snapshot.ResourceExists(id) && !snapshot.IsVisible(id, r.Caller.RoleId);
+
+        var created = now.Resources.Keys.Where(id => !old.Resources.ContainsKey(id));
+        var deleted = old.Resources.Keys.Where(id => !now.Resources.ContainsKey(id));
+        var updated = Candidates(plan, before, after)
+            .Where(id => old.Resources.ContainsKey(id) && now.Resources.ContainsKey(id) && !old.Same(now, id))
+            .ToHashSet(StringComparer.Ordinal);
 
         var body = new JsonObject
         {
             ["status"] = "Valid YAML",
-            ["created"] = new JsonObject { ["items"] = Items(plan.CreatedIds, after, Show) },
+            ["created"] = new JsonObject { ["items"] = Items(created, now, null, Hidden) },
             ["updated"] = new JsonObject
             {
-                ["before"] = new JsonObject { ["items"] = Items(plan.UpdatedIds, before, Show) },
-                ["after"] = new JsonObject { ["items"] = Items(plan.UpdatedIds, after, Show) },
+                ["before"] = new JsonObject { ["items"] = Items(updated, old, null, Hidden) },
+                ["after"] = new JsonObject { ["items"] = Items(updated, now, old, Hidden) },
             },
-            ["deleted"] = new JsonObject { ["items"] = Items(plan.DeletedIds, before, Show) },
+            ["deleted"] = new JsonObject { ["items"] = Items(deleted, old, null, Hidden) },
         };
         return TypedResults.Text(body.ToJsonString(Json), "application/json", System.Text.Encoding.UTF8, 200);
     }
@@ -63,66 +101,210 @@ internal static class DryRunReport
         ? "Check the policy text."
         : "Review the policy statement at the line and column shown, and the policy language reference.";
 
-    private static JsonArray Items(IReadOnlyList<string> ids, PolicyState state, Func<string, string> show)
+    /// <summary>
+    /// Ids whose rows may differ: what the plan touches, plus the owners gaining or losing an ownership membership
+    /// (a created, deleted or re-owned role). The caller filters them with a real comparison.
+    /// </summary>
+    private static IEnumerable<string> Candidates(PolicyPlan plan, PolicyState before, PolicyState after)
     {
-        var array = new JsonArray();
-        foreach (var id in ids)
+        foreach (var id in plan.UpdatedIds)
         {
-            array.Add(Item(id, state, show));
+            yield return id;
+        }
+
+        foreach (var x in plan.Inserts.Resources.Where(x => after.RoleExists(x.ResourceId)))
+        {
+            yield return x.OwnerId;
+        }
+
+        foreach (var x in plan.Deletes.Resources.Where(x => before.RoleExists(x.ResourceId)))
+        {
+            yield return x.OwnerId;
+        }
+
+        foreach (var x in plan.Updates.Resources)
+        {
+            yield return x.Before.OwnerId;
+            yield return x.After.OwnerId;
+        }
+    }
+
+    private static JsonArray Items(IEnumerable<string> ids, Rows state, Rows? previous, Func<string, bool> hidden)
+    {
+        static int Rank(string id) => RoleKinds.Contains(Kind(id)) ? 0 : ResourceKinds.Contains(Kind(id)) ? 1 : -1;
+
+        var array = new JsonArray();
+        var reported = ids.Where(id => Rank(id) >= 0)
+            .OrderBy(Rank)
+            .ThenBy(id => previous is not null && previous.Resources[id] != state.Resources[id] ? 1 : 0)
+            .ThenBy(id => id, StringComparer.Ordinal);
+        foreach (var id in reported)
+        {
+            array.Add(Item(id, state, previous, hidden));
         }
 
         return array;
     }
 
-    private static JsonObject Item(string fullId, PolicyState state, Func<string, string> show)
+    private static JsonObject Item(string fullId, Rows state, Rows? previous, Func<string, bool> hidden)
     {
-        var parts = fullId.Split(':', 3);
-        if (show(fullId) == Redacted)
+        var kind = Kind(fullId);
+        string? Show(string? id) => id is null ? null : hidden(id) ? Censor(id) : id;
+        if (hidden(fullId))
         {
-            // An invisible record (named by a grant or permit, or reached by a cascade) keeps only its kind: its
-            // owner, annotations, relationships and restrictions are as secret as its existence.
-            return new JsonObject
-            {
-                ["identifier"] = Redacted,
-                ["id"] = Redacted,
-                ["type"] = parts.Length == 3 ? parts[1] : "",
-                ["owner"] = Redacted,
-                ["policy"] = Redacted,
-                ["permissions"] = new JsonObject(),
-                ["annotations"] = new JsonObject(),
-                ["members"] = new JsonArray(),
-                ["memberships"] = new JsonArray(),
-                ["restricted_to"] = new JsonArray(),
-            };
+            return new JsonObject { ["identifier"] = Censor(fullId), ["type"] = kind };
         }
 
-        var resource = state.Resources.FirstOrDefault(x => x.ResourceId == fullId);
-        var role = state.Roles.FirstOrDefault(x => x.RoleId == fullId);
-        var permissions = new JsonObject();
-        foreach (var group in state.Permissions.Where(p => p.ResourceId == fullId).GroupBy(p => p.Privilege).OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            permissions[group.Key] = new JsonArray(group.Select(p => (JsonNode)show(p.RoleId)).ToArray());
-        }
-
-        var annotations = new JsonObject();
-        foreach (var a in state.Annotations.Where(a => a.ResourceId == fullId).OrderBy(a => a.Name, StringComparer.Ordinal))
-        {
-            annotations[a.Name] = a.Value;
-        }
-
+        var resource = state.Resources[fullId];
         var item = new JsonObject
         {
             ["identifier"] = fullId,
-            ["id"] = parts.Length == 3 ? parts[2] : fullId,
-            ["type"] = parts.Length == 3 ? parts[1] : "",
-            ["owner"] = resource is null ? "" : show(resource.OwnerId),
-            ["policy"] = resource?.PolicyId ?? role?.PolicyId ?? "",
-            ["permissions"] = permissions,
-            ["annotations"] = annotations,
-            ["members"] = new JsonArray(state.Memberships.Where(m => m.RoleId == fullId).Select(m => (JsonNode)show(m.MemberId)).ToArray()),
-            ["memberships"] = new JsonArray(state.Memberships.Where(m => m.MemberId == fullId).Select(m => (JsonNode)show(m.RoleId)).ToArray()),
-            ["restricted_to"] = new JsonArray(state.CredentialRestrictions.Where(c => c.RoleId == fullId).SelectMany(c => c.RestrictedTo).Select(c => (JsonNode)c).ToArray()),
+            ["id"] = fullId.Split(':', 3)[2],
+            ["type"] = kind,
+            ["owner"] = Show(resource.OwnerId),
+            ["policy"] = Show(resource.PolicyId),
         };
+        if (RoleKinds.Contains(kind))
+        {
+            item["permissions"] = Privileges(Ordered(state.PermissionsOf(fullId), previous?.PermissionsOf(fullId), PermissionOrder), p => Show(p.ResourceId)!);
+            item["annotations"] = Annotations(Ordered(state.AnnotationsOf(fullId), previous?.AnnotationsOf(fullId), AnnotationOrder));
+            item["members"] = Ids(Ordered(state.MembersOf(fullId), previous?.MembersOf(fullId), EdgeOrder).Select(m => Show(m.MemberId)!));
+            item["memberships"] = Ids(Ordered(state.MembershipsOf(fullId), previous?.MembershipsOf(fullId), EdgeOrder).Select(m => Show(m.RoleId)!));
+            item["restricted_to"] = Ids(state.RestrictionsOf(fullId));
+        }
+        else
+        {
+            item["permitted"] = Privileges(Ordered(state.PermittedOn(fullId), previous?.PermittedOn(fullId), PermissionOrder), p => Show(p.RoleId)!);
+            item["annotations"] = Annotations(Ordered(state.AnnotationsOf(fullId), previous?.AnnotationsOf(fullId), AnnotationOrder));
+        }
+
         return item;
+    }
+
+    /// <summary>PrimitiveFactory#censor_resource_id: the account and kind stay, the identifier goes.</summary>
+    private static string Censor(string id)
+    {
+        var parts = id.Split(':', 3);
+        return parts.Length == 3 ? $"{parts[0]}:{parts[1]}:{Redacted}" : Redacted;
+    }
+
+    private static string Kind(string id)
+    {
+        var parts = id.Split(':', 3);
+        return parts.Length == 3 ? parts[1] : "";
+    }
+
+    /// <summary>
+    /// The rows of an item in primary-key order; on the "after" side of an update, rows that were already there keep
+    /// their place and new rows follow (Conjur: <c>(updated | created) - deleted</c> on ordered sets).
+    /// </summary>
+    private static List<T> Ordered<T>(IEnumerable<T> rows, IEnumerable<T>? previous, IComparer<T> order)
+    {
+        var sorted = rows.Order(order).ToList();
+        if (previous is null)
+        {
+            return sorted;
+        }
+
+        var kept = previous.ToHashSet();
+        return [.. sorted.Where(kept.Contains), .. sorted.Where(x => !kept.Contains(x))];
+    }
+
+    private static JsonObject Privileges(IEnumerable<PermissionRow> rows, Func<PermissionRow, string> target)
+    {
+        var result = new JsonObject();
+        foreach (var row in rows)
+        {
+            if (result[row.Privilege] is not JsonArray list)
+            {
+                list = [];
+                result[row.Privilege] = list;
+            }
+
+            list.Add(target(row));
+        }
+
+        return result;
+    }
+
+    private static JsonObject Annotations(IEnumerable<AnnotationRow> rows)
+    {
+        var result = new JsonObject();
+        foreach (var a in rows)
+        {
+            result[a.Name] = a.Value;
+        }
+
+        return result;
+    }
+
+    private static JsonArray Ids(IEnumerable<string> ids) => new(ids.Select(id => (JsonNode)id).ToArray());
+
+    // Primary keys of Conjur's tables, in the order its diff queries sort them (resource_id, role_id, member_id first).
+    private static readonly Comparer<PermissionRow> PermissionOrder = Comparer<PermissionRow>.Create((a, b) =>
+        Chain(string.CompareOrdinal(a.ResourceId, b.ResourceId), string.CompareOrdinal(a.RoleId, b.RoleId), string.CompareOrdinal(a.Privilege, b.Privilege)));
+
+    private static readonly Comparer<AnnotationRow> AnnotationOrder = Comparer<AnnotationRow>.Create((a, b) =>
+        Chain(string.CompareOrdinal(a.ResourceId, b.ResourceId), string.CompareOrdinal(a.Name, b.Name)));
+
+    private static readonly Comparer<Edge> EdgeOrder = Comparer<Edge>.Create((a, b) =>
+        Chain(string.CompareOrdinal(a.RoleId, b.RoleId), string.CompareOrdinal(a.MemberId, b.MemberId), a.Ownership.CompareTo(b.Ownership)));
+
+    private static int Chain(params int[] comparisons) => comparisons.FirstOrDefault(c => c != 0);
+
+    /// <summary>A row of Conjur's role_memberships: explicit, or the ownership membership derived from a resource.</summary>
+    private sealed record Edge(string RoleId, string MemberId, bool AdminOption, bool Ownership, string? PolicyId);
+
+    /// <summary>One side of the diff, indexed by id.</summary>
+    private sealed class Rows
+    {
+        private readonly ILookup<string, Edge> _members;
+        private readonly ILookup<string, Edge> _memberships;
+        private readonly ILookup<string, PermissionRow> _byRole;
+        private readonly ILookup<string, PermissionRow> _byResource;
+        private readonly ILookup<string, AnnotationRow> _annotations;
+        private readonly Dictionary<string, IReadOnlyList<string>> _restrictions;
+
+        public Rows(PolicyState state)
+        {
+            Resources = state.Resources.ToDictionary(x => x.ResourceId, StringComparer.Ordinal);
+
+            // Conjur's triggers make an owner a member (admin option, ownership) of the role it owns.
+            var edges = state.Memberships.Select(m => new Edge(m.RoleId, m.MemberId, m.AdminOption, false, m.PolicyId))
+                .Concat(state.Resources.Where(x => state.RoleExists(x.ResourceId)).Select(x => new Edge(x.ResourceId, x.OwnerId, true, true, x.PolicyId)))
+                .ToList();
+            _members = edges.ToLookup(e => e.RoleId, StringComparer.Ordinal);
+            _memberships = edges.ToLookup(e => e.MemberId, StringComparer.Ordinal);
+            _byRole = state.Permissions.ToLookup(p => p.RoleId, StringComparer.Ordinal);
+            _byResource = state.Permissions.ToLookup(p => p.ResourceId, StringComparer.Ordinal);
+            _annotations = state.Annotations.ToLookup(a => a.ResourceId, StringComparer.Ordinal);
+            _restrictions = state.CredentialRestrictions.ToDictionary(c => c.RoleId, c => c.RestrictedTo, StringComparer.Ordinal);
+        }
+
+        public Dictionary<string, ResourceRow> Resources { get; }
+
+        public IEnumerable<Edge> MembersOf(string id) => _members[id];
+
+        public IEnumerable<Edge> MembershipsOf(string id) => _memberships[id];
+
+        public IEnumerable<PermissionRow> PermissionsOf(string roleId) => _byRole[roleId];
+
+        public IEnumerable<PermissionRow> PermittedOn(string resourceId) => _byResource[resourceId];
+
+        public IEnumerable<AnnotationRow> AnnotationsOf(string resourceId) => _annotations[resourceId];
+
+        public IReadOnlyList<string> RestrictionsOf(string roleId) => _restrictions.TryGetValue(roleId, out var r) ? r : [];
+
+        /// <summary>Whether every row naming <paramref name="id"/> is the same on both sides (Conjur's EXCEPT diff).</summary>
+        public bool Same(Rows other, string id) =>
+            Resources[id] == other.Resources[id]
+            && SameSet(MembersOf(id), other.MembersOf(id))
+            && SameSet(MembershipsOf(id), other.MembershipsOf(id))
+            && SameSet(PermissionsOf(id), other.PermissionsOf(id))
+            && SameSet(PermittedOn(id), other.PermittedOn(id))
+            && SameSet(AnnotationsOf(id), other.AnnotationsOf(id))
+            && RestrictionsOf(id).SequenceEqual(other.RestrictionsOf(id), StringComparer.Ordinal);
+
+        private static bool SameSet<T>(IEnumerable<T> a, IEnumerable<T> b) => a.ToHashSet().SetEquals(b);
     }
 }

@@ -274,7 +274,7 @@ internal sealed partial class PolicyLoader(
     /// `root` exists once anyone touches /policies of an account whose admin exists (spec 2.5, 5.4). True when this
     /// call (or a concurrent one) created it, i.e. when snapshots taken earlier in the request do not know it.
     /// </summary>
-    private async Task<bool> EnsureRootPolicyAsync(string account, CancellationToken ct)
+    internal async Task<bool> EnsureRootPolicyAsync(string account, CancellationToken ct)
     {
         var rootId = $"{account}:policy:root";
         var adminId = $"{account}:user:admin";

@@ -113,6 +113,25 @@ public sealed class StartingUp : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_sqlite_database_and_its_wal_files_are_owner_only()
+    {
+        var dataDir = Path.Combine(_dataDir, "db-mode");
+
+        var settings = SettingsLoader.Load(_ => null, dataDir, generateMissingDataKey: true);
+        await ServerApp.PrepareStorageAsync(settings, CancellationToken.None);
+
+        var files = Directory.GetFiles(dataDir).Where(p => p.Contains(".db", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(files);
+        if (!OperatingSystem.IsWindows())
+        {
+            foreach (var file in files)
+            {
+                Assert.Equal((file, UnixFileMode.UserRead | UnixFileMode.UserWrite), (file, File.GetUnixFileMode(file)));
+            }
+        }
+    }
+
     private async Task<Dictionary<string, string>> EnvironmentAsync(Store store)
     {
         var env = new Dictionary<string, string> { ["SECRETS_DATA_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) };
