@@ -43,9 +43,15 @@ public static class PolicyPlanner
     {
         private readonly Dictionary<TKey, int> _index;
 
-        public Desired(IEqualityComparer<TKey>? comparer = null) => _index = new(comparer);
+        /// <param name="capacity">The number of rows expected (sized up front: a large text adds tens of thousands).</param>
+        /// <param name="comparer">The key comparer.</param>
+        public Desired(int capacity, IEqualityComparer<TKey>? comparer = null)
+        {
+            _index = new(capacity, comparer);
+            Rows = new(capacity);
+        }
 
-        public List<(TKey Key, TRow Row)> Rows { get; } = [];
+        public List<(TKey Key, TRow Row)> Rows { get; }
 
         public bool Contains(TKey key) => _index.ContainsKey(key);
 
@@ -71,12 +77,12 @@ public static class PolicyPlanner
     {
         private readonly string _policyId = policy.PolicyId;
 
-        private readonly Desired<string, RoleRow> _roles = new(StringComparer.Ordinal);
-        private readonly Desired<string, ResourceRow> _resources = new(StringComparer.Ordinal);
-        private readonly Desired<(string, string), MembershipRow> _memberships = new();
-        private readonly Desired<(string, string, string), PermissionRow> _permissions = new();
-        private readonly Desired<(string, string), AnnotationRow> _annotations = new();
-        private readonly Desired<string, ResolvedRecord> _credentialed = new(StringComparer.Ordinal);
+        private readonly Desired<string, RoleRow> _roles = new(policy.Records.Count, StringComparer.Ordinal);
+        private readonly Desired<string, ResourceRow> _resources = new(policy.Records.Count, StringComparer.Ordinal);
+        private readonly Desired<(string, string), MembershipRow> _memberships = new(policy.Grants.Count);
+        private readonly Desired<(string, string, string), PermissionRow> _permissions = new(policy.Permits.Count);
+        private readonly Desired<(string, string), AnnotationRow> _annotations = new(0);
+        private readonly Desired<string, ResolvedRecord> _credentialed = new(0, StringComparer.Ordinal);
 
         // What this load deletes from the current state, before anything is inserted.
         private readonly HashSet<string> _deletedEntities = new(StringComparer.Ordinal);

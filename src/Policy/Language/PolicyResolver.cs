@@ -246,7 +246,10 @@ public static class PolicyResolver
                 dependencies.Add(owner);
             }
 
-            var annotations = Annotations(node, namespaced);
+            IReadOnlyList<KeyValuePair<string, string>> annotations =
+                node is { Annotations: null, UidNumber: null, GidNumber: null, VariableKind: null, MimeType: null }
+                    ? []
+                    : Annotations(node, namespaced);
             var record = new ResolvedRecord
             {
                 Kind = kind,
@@ -443,6 +446,11 @@ public static class PolicyResolver
         /// </summary>
         private static string AbsolutePath(string id, SyntaxNode at)
         {
+            if (id.Length > 0 && id[0] != '/' && id[^1] != '/' && !id.Contains("..", StringComparison.Ordinal))
+            {
+                return id; // nothing to remove (the common case)
+            }
+
             if (id.StartsWith('/'))
             {
                 id = id[1..];
@@ -514,15 +522,14 @@ public static class PolicyResolver
 
             var dependents = new List<int>?[count];
             var pending = new int[count];
-            var dependsOn = new List<int>[count];
+            var dependsOn = new List<int>?[count];
             for (var i = 0; i < count; i++)
             {
-                dependsOn[i] = [];
                 foreach (var dependency in _declared[i].Dependencies)
                 {
-                    if (indexOfRole.TryGetValue(dependency, out var j) && j != i && !dependsOn[i].Contains(j))
+                    if (indexOfRole.TryGetValue(dependency, out var j) && j != i && !(dependsOn[i]?.Contains(j) ?? false))
                     {
-                        dependsOn[i].Add(j);
+                        (dependsOn[i] ??= []).Add(j);
                         (dependents[j] ??= []).Add(i);
                         pending[i]++;
                     }
@@ -559,17 +566,17 @@ public static class PolicyResolver
             return result;
         }
 
-        private void ReportCycle(int[] pending, List<int>[] dependsOn)
+        private void ReportCycle(int[] pending, List<int>?[] dependsOn)
         {
             // Every unsorted record depends on another unsorted one: walk those edges until a record repeats.
             var current = Array.FindIndex(pending, p => p > 0);
             var seen = new HashSet<int>();
             while (seen.Add(current))
             {
-                current = dependsOn[current].First(j => pending[j] > 0);
+                current = dependsOn[current]!.First(j => pending[j] > 0);
             }
 
-            var next = dependsOn[current].First(j => pending[j] > 0);
+            var next = dependsOn[current]!.First(j => pending[j] > 0);
             var (first, second) = current < next ? (current, next) : (next, current);
             throw Error(
                 PolicyMessages.DependencyCycle(

@@ -92,7 +92,7 @@ internal sealed partial class StatementReader
             case null:
                 return [];
             case YSequence sequence:
-                var result = new List<SyntaxNode>();
+                var result = new List<SyntaxNode>(sequence.Items.Length);
                 ReadStatements(sequence, result);
                 return result;
             case YMapping mapping:
@@ -179,7 +179,7 @@ internal sealed partial class StatementReader
 
         var target = Create(type, mapping);
         var fields = Fields[type];
-        for (var index = 0; index < mapping.Entries.Count; index++)
+        for (var index = 0; index < mapping.Entries.Length; index++)
         {
             var (keyNode, valueNode) = mapping.Entries[index];
             var key = KeyText(keyNode);
@@ -224,16 +224,35 @@ internal sealed partial class StatementReader
             return;
         }
 
-        var values = ReadValue(valueNode, field);
-        if (values is null)
+        // An explicit null leaves the attribute unset, as in Conjur (`owner:` or `owner: ~`).
+        if (valueNode is YScalar { Plain: true } nullScalar && IsNull(nullScalar.Value))
         {
-            return; // an explicit null leaves the attribute unset, as in Conjur
+            return;
         }
 
-        var checkedValues = new List<object>(values.Count);
-        foreach (var (value, at) in values)
+        object[] checkedValues;
+        if (valueNode is YSequence list)
         {
-            checkedValues.Add(Check(field, value, at));
+            // A list: nested lists and aliases flattened; every value is read before any is type-checked.
+            if (!field.Plural)
+            {
+                throw Structural(PolicyMessages.Expected(ExpectedName(field.Kind), field.Name, "Array"), valueNode);
+            }
+
+            var values = new List<(object Value, YNode At)>(list.Items.Length);
+            Flatten(list, field, values, null);
+            Count(values.Count, valueNode);
+            checkedValues = new object[values.Count];
+            for (var i = 0; i < values.Count; i++)
+            {
+                checkedValues[i] = Check(field, values[i].Value, values[i].At);
+            }
+        }
+        else
+        {
+            var value = ReadItem(valueNode, field);
+            Count(1, valueNode);
+            checkedValues = [Check(field, value, valueNode)];
         }
 
         Set(target, field, checkedValues, valueNode);
@@ -241,53 +260,24 @@ internal sealed partial class StatementReader
 
     private List<SyntaxNode> ReadBody(YSequence sequence)
     {
-        var body = new List<SyntaxNode>();
+        var body = new List<SyntaxNode>(sequence.Items.Length);
         ReadStatements(sequence, body);
         return body;
     }
 
-    /// <summary>
-    /// Reads an attribute value: one value, or a list (nested lists and aliases flattened). Returns null for an
-    /// explicit null (<c>owner:</c> or <c>owner: ~</c>).
-    /// </summary>
-    private List<(object Value, YNode At)>? ReadValue(YNode node, Field field)
+    private void Flatten(YSequence sequence, Field field, List<(object, YNode)> into, HashSet<YSequence>? visited)
     {
-        if (node is YScalar { Plain: true } nullScalar && IsNull(nullScalar.Value))
-        {
-            return null;
-        }
-
-        var values = new List<(object, YNode)>();
-        if (node is YSequence sequence)
-        {
-            if (!field.Plural)
-            {
-                throw Structural(PolicyMessages.Expected(ExpectedName(field.Kind), field.Name, "Array"), node);
-            }
-
-            Flatten(sequence, field, values, []);
-        }
-        else
-        {
-            values.Add((ReadItem(node, field), node));
-        }
-
-        Count(values.Count, node);
-        return values;
-    }
-
-    private void Flatten(YSequence sequence, Field field, List<(object, YNode)> into, HashSet<YSequence> visited)
-    {
-        if (!visited.Add(sequence))
-        {
-            return; // the same aliased list twice adds nothing new (and must not expand exponentially)
-        }
-
         foreach (var item in sequence.Items)
         {
             if (item is YSequence nested)
             {
-                Flatten(nested, field, into, visited);
+                // The same aliased list twice adds nothing new (and must not expand exponentially). A list never
+                // contains itself, so the set is only needed once there is a nested list.
+                visited ??= [sequence];
+                if (visited.Add(nested))
+                {
+                    Flatten(nested, field, into, visited);
+                }
             }
             else
             {
@@ -352,7 +342,7 @@ internal sealed partial class StatementReader
         return member;
     }
 
-    private static void Set(SyntaxNode target, Field field, List<object> values, YNode at)
+    private static void Set(SyntaxNode target, Field field, object[] values, YNode at)
     {
         switch (target, field.Name)
         {
@@ -378,7 +368,7 @@ internal sealed partial class StatementReader
                 r.RestrictedTo = Distinct(values);
                 break;
             case (RecordNode r, "public_key"):
-                r.PublicKeys = values.Cast<string>().ToList();
+                r.PublicKeys = ListOf<string>(values);
                 break;
             case (RecordNode r, "uidnumber"):
                 r.UidNumber = (string)values[0];
@@ -390,38 +380,42 @@ internal sealed partial class StatementReader
                 r.MimeType = (string)values[0];
                 break;
             case (RecordNode r, "layer"):
-                r.Layers = values.Cast<RecordNode>().ToList();
+                r.Layers = ListOf<RecordNode>(values);
                 break;
             case (RecordNode r, "role"):
                 r.FactoryRole = (RecordNode)values[0];
                 break;
             case (GrantNode g, "role"):
-                g.Roles = values.Cast<RecordNode>().ToList();
+                g.Roles = ListOf<RecordNode>(values);
                 break;
             case (GrantNode g, "member"):
-                g.Members = values.Cast<MemberNode>().ToList();
+                g.Members = ListOf<MemberNode>(values);
                 break;
             case (RevokeNode r, "role"):
-                r.Roles = values.Cast<RecordNode>().ToList();
+                r.Roles = ListOf<RecordNode>(values);
                 break;
             case (RevokeNode r, "member"):
-                r.Members = values.Cast<RecordNode>().ToList();
+                r.Members = ListOf<RecordNode>(values);
                 break;
             case (PermitNode p, "role"):
-                p.Roles = values.Cast<RecordNode>().ToList();
+                p.Roles = ListOf<RecordNode>(values);
                 break;
             case (PermitNode p, "privilege"):
-                p.Privileges = values.Cast<string>().ToList();
+                p.Privileges = ListOf<string>(values);
                 break;
             case (PermitNode p, "resource"):
-                p.Resources = values.Cast<RecordNode>().ToList();
+                p.Resources = ListOf<RecordNode>(values);
                 break;
             case (DeleteNode d, "record"):
-                d.Records = values.Cast<RecordNode>().ToList();
+                d.Records = ListOf<RecordNode>(values);
                 break;
             case (MemberNode m, "role"):
                 m.Roles.Clear();
-                m.Roles.AddRange(values.Cast<RecordNode>());
+                foreach (RecordNode role in values)
+                {
+                    m.Roles.Add(role);
+                }
+
                 break;
             case (MemberNode m, "admin"):
                 m.Admin = (bool)values[0];
@@ -431,10 +425,21 @@ internal sealed partial class StatementReader
         }
     }
 
-    private static List<string> Distinct(List<object> values)
+    private static List<T> ListOf<T>(object[] values)
+    {
+        var result = new List<T>(values.Length);
+        foreach (var value in values)
+        {
+            result.Add((T)value);
+        }
+
+        return result;
+    }
+
+    private static List<string> Distinct(object[] values)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var result = new List<string>(values.Count);
+        var result = new List<string>(values.Length);
         foreach (string value in values)
         {
             if (seen.Add(value))
@@ -449,9 +454,9 @@ internal sealed partial class StatementReader
     /// <summary>Annotations: a mapping of names to scalar values, stored as strings (<c>true</c> → "true", spec 4.2).</summary>
     private static List<KeyValuePair<string, string>> ReadHash(YMapping mapping)
     {
-        var result = new List<KeyValuePair<string, string>>(mapping.Entries.Count);
-        var seen = mapping.Entries.Count > 8 ? new HashSet<string>(StringComparer.Ordinal) : null;
-        for (var index = 0; index < mapping.Entries.Count; index++)
+        var result = new List<KeyValuePair<string, string>>(mapping.Entries.Length);
+        var seen = mapping.Entries.Length > 8 ? new HashSet<string>(StringComparer.Ordinal) : null;
+        for (var index = 0; index < mapping.Entries.Length; index++)
         {
             var (keyNode, valueNode) = mapping.Entries[index];
             var key = KeyText(keyNode);

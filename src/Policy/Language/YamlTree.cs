@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -25,14 +26,14 @@ internal sealed class YScalar(int line, int column, string? tag, string value, b
     public bool Plain { get; } = plain;
 }
 
-internal sealed class YSequence(int line, int column, string? tag) : YNode(line, column, tag)
+internal sealed class YSequence(int line, int column, string? tag, YNode[] items) : YNode(line, column, tag)
 {
-    public List<YNode> Items { get; } = [];
+    public YNode[] Items { get; } = items;
 }
 
-internal sealed class YMapping(int line, int column, string? tag) : YNode(line, column, tag)
+internal sealed class YMapping(int line, int column, string? tag, KeyValuePair<YNode, YNode>[] entries) : YNode(line, column, tag)
 {
-    public List<KeyValuePair<YNode, YNode>> Entries { get; } = [];
+    public KeyValuePair<YNode, YNode>[] Entries { get; } = entries;
 }
 
 /// <summary>
@@ -59,6 +60,14 @@ internal static class YamlTree
         private readonly FlowTagFix _fix;
         private readonly Parser _parser;
         private readonly Dictionary<string, YNode> _anchors = new(StringComparer.Ordinal);
+
+        // Children of the collections being read, innermost last: each collection copies its own into an array of
+        // the exact size, so the tree holds no list objects or spare capacity (it lives until the statements are read).
+        private readonly List<YNode> _children = [];
+
+        // One instance of each tag and mapping key text (`!host`, `role`, ...): the parser allocates a string per
+        // occurrence, and the tree keeps them until the statements are read.
+        private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
         // Lines whose leading whitespace is content (inside block or multi-line quoted scalars, or flow collections):
         // a tab there is not indentation.
@@ -90,7 +99,7 @@ internal static class YamlTree
 
                             break;
                         case NodeEvent:
-                            root = ReadNode(0);
+                            root = ReadNode(0, false);
                             break;
                     }
                 }
@@ -120,7 +129,7 @@ internal static class YamlTree
         }
 
         /// <summary>Reads the node at the parser's current event, leaving the parser on the node's last event.</summary>
-        private YNode ReadNode(int depth)
+        private YNode ReadNode(int depth, bool isKey)
         {
             if (depth > MaxDepth)
             {
@@ -141,7 +150,8 @@ internal static class YamlTree
                         var (tag, core) = TagOf(scalar.Tag);
                         // !!str (or any core tag) makes the scalar a plain string, never a guessed type.
                         var plain = scalar.Style == ScalarStyle.Plain && tag is null && !core;
-                        node = new YScalar(Line(scalar.Start), Column(scalar.Start), tag, scalar.Value, plain);
+                        var value = isKey ? Pooled(scalar.Value) : scalar.Value;
+                        node = new YScalar(Line(scalar.Start), Column(scalar.Start), tag, value, plain);
                         anchor = scalar.Anchor.IsEmpty ? null : scalar.Anchor.Value;
                         if (scalar.End.Line > scalar.Start.Line && scalar.Style != ScalarStyle.Plain)
                         {
@@ -153,11 +163,12 @@ internal static class YamlTree
 
                 case SequenceStart start:
                     {
-                        var sequence = new YSequence(Line(start.Start), Column(start.Start), TagOf(start.Tag).Tag);
+                        var (line, column, tag) = (Line(start.Start), Column(start.Start), TagOf(start.Tag).Tag);
                         anchor = start.Anchor.IsEmpty ? null : start.Anchor.Value;
+                        var first = _children.Count;
                         while (_parser.MoveNext() && _parser.Current is not SequenceEnd)
                         {
-                            sequence.Items.Add(ReadNode(depth + 1));
+                            _children.Add(ReadNode(depth + 1, false));
                         }
 
                         if (start.Style == SequenceStyle.Flow && _parser.Current!.End.Line > start.Start.Line)
@@ -165,20 +176,21 @@ internal static class YamlTree
                             _contentLines.Add((start.Start.Line + 1, _parser.Current!.End.Line));
                         }
 
-                        node = sequence;
+                        node = new YSequence(line, column, tag, TakeChildren(first).ToArray());
+                        _children.RemoveRange(first, _children.Count - first);
                         break;
                     }
 
                 case MappingStart start:
                     {
-                        var mapping = new YMapping(Line(start.Start), Column(start.Start), TagOf(start.Tag).Tag);
+                        var (line, column, tag) = (Line(start.Start), Column(start.Start), TagOf(start.Tag).Tag);
                         anchor = start.Anchor.IsEmpty ? null : start.Anchor.Value;
+                        var first = _children.Count;
                         while (_parser.MoveNext() && _parser.Current is not MappingEnd)
                         {
-                            var key = ReadNode(depth + 1);
+                            _children.Add(ReadNode(depth + 1, true));
                             _parser.MoveNext();
-                            var value = ReadNode(depth + 1);
-                            mapping.Entries.Add(new(key, value));
+                            _children.Add(ReadNode(depth + 1, false));
                         }
 
                         if (start.Style == MappingStyle.Flow && _parser.Current!.End.Line > start.Start.Line)
@@ -186,7 +198,15 @@ internal static class YamlTree
                             _contentLines.Add((start.Start.Line + 1, _parser.Current!.End.Line));
                         }
 
-                        node = mapping;
+                        var children = TakeChildren(first);
+                        var entries = new KeyValuePair<YNode, YNode>[children.Length / 2];
+                        for (var i = 0; i < entries.Length; i++)
+                        {
+                            entries[i] = new(children[2 * i], children[(2 * i) + 1]);
+                        }
+
+                        node = new YMapping(line, column, tag, entries);
+                        _children.RemoveRange(first, _children.Count - first);
                         break;
                     }
 
@@ -208,6 +228,8 @@ internal static class YamlTree
             return node;
         }
 
+        private ReadOnlySpan<YNode> TakeChildren(int first) => CollectionsMarshal.AsSpan(_children)[first..];
+
         private static void MarkShared(YNode node)
         {
             var pending = new Stack<YNode>();
@@ -223,7 +245,11 @@ internal static class YamlTree
                 switch (current)
                 {
                     case YSequence sequence:
-                        sequence.Items.ForEach(pending.Push);
+                        foreach (var item in sequence.Items)
+                        {
+                            pending.Push(item);
+                        }
+
                         break;
                     case YMapping mapping:
                         foreach (var (key, value) in mapping.Entries)
@@ -282,14 +308,25 @@ internal static class YamlTree
             }
         }
 
-        private static (string? Tag, bool Core) TagOf(TagName tag)
+        private (string? Tag, bool Core) TagOf(TagName tag)
         {
             if (tag.IsEmpty || tag.IsNonSpecific)
             {
                 return (null, false);
             }
 
-            return tag.Value.StartsWith(CoreTagPrefix, StringComparison.Ordinal) ? (null, true) : (tag.Value, false);
+            return tag.Value.StartsWith(CoreTagPrefix, StringComparison.Ordinal) ? (null, true) : (Pooled(tag.Value), false);
+        }
+
+        private string Pooled(string name)
+        {
+            if (_names.TryGetValue(name, out var pooled))
+            {
+                return pooled;
+            }
+
+            _names.Add(name);
+            return name;
         }
 
         private PolicyErrorException Structural(string message, Mark mark) =>
