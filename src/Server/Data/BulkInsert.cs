@@ -72,86 +72,33 @@ internal static class BulkInsert
 
     private static async Task InsertEachAsync<T>(DbConnection connection, DbTransaction transaction, string table, string[] columns, IReadOnlyCollection<T> rows, Func<T, object?[]> values, CancellationToken ct)
     {
-        // Many rows per INSERT: SQLite's cost is mostly per statement executed, not per row. Full batches reuse one
-        // prepared statement; the remainder gets its own.
-        var batch = Math.Max(1, Math.Min(200, 30_000 / columns.Length));
-        DbCommand? full = null;
-        try
-        {
-            foreach (var chunk in rows.Chunk(batch))
-            {
-                DbCommand command;
-                if (chunk.Length == batch)
-                {
-                    full ??= await PrepareAsync(connection, transaction, table, columns, batch, ct);
-                    command = full;
-                }
-                else
-                {
-                    command = await PrepareAsync(connection, transaction, table, columns, chunk.Length, ct);
-                }
-
-                try
-                {
-                    var p = 0;
-                    foreach (var row in chunk)
-                    {
-                        foreach (var value in values(row))
-                        {
-                            command.Parameters[p++].Value = value switch
-                            {
-                                null => DBNull.Value,
-                                // EF Core's SQLite provider stores DateTime as this text; keep one format in the file.
-                                DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture),
-                                var other => other,
-                            };
-                        }
-                    }
-
-                    // Microsoft.Data.Sqlite runs synchronously whatever the API; the synchronous call skips a task per batch.
-                    ct.ThrowIfCancellationRequested();
-                    command.ExecuteNonQuery();
-                }
-                finally
-                {
-                    if (command != full)
-                    {
-                        await command.DisposeAsync();
-                    }
-                }
-            }
-        }
-        finally
-        {
-            if (full is not null)
-            {
-                await full.DisposeAsync();
-            }
-        }
-    }
-
-    private static async Task<DbCommand> PrepareAsync(DbConnection connection, DbTransaction transaction, string table, string[] columns, int rowCount, CancellationToken ct)
-    {
-        var command = connection.CreateCommand();
+        await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        var sql = new System.Text.StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ");
-        for (var r = 0; r < rowCount; r++)
+        command.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => "@p" + i))})";
+        var parameters = new DbParameter[columns.Length];
+        for (var i = 0; i < columns.Length; i++)
         {
-            sql.Append(r == 0 ? "(" : ", (");
-            for (var c = 0; c < columns.Length; c++)
-            {
-                var name = $"@p{(r * columns.Length) + c}";
-                sql.Append(c == 0 ? name : ", " + name);
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
-                command.Parameters.Add(parameter);
-            }
-
-            sql.Append(')');
+            parameters[i] = command.CreateParameter();
+            parameters[i].ParameterName = "@p" + i;
+            command.Parameters.Add(parameters[i]);
         }
 
-        command.CommandText = sql.ToString();
         await command.PrepareAsync(ct);
-        return command;
+        foreach (var row in rows)
+        {
+            var v = values(row);
+            for (var i = 0; i < v.Length; i++)
+            {
+                parameters[i].Value = v[i] switch
+                {
+                    null => DBNull.Value,
+                    // EF Core's SQLite provider stores DateTime as this text; keep one format in the file.
+                    DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture),
+                    var other => other,
+                };
+            }
+
+            await command.ExecuteNonQueryAsync(ct);
+        }
     }
 }
