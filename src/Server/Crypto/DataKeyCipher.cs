@@ -20,8 +20,11 @@ internal sealed class DataKeyCipher : IDisposable
     private const int TagSize = 16;
     private const int HeaderSize = 1 + KeyIdSize + NonceSize + TagSize;
 
-    // AesGcm instances are not safe for concurrent use; this cipher is a singleton shared by every request, so each
-    // operation gets its own (a key schedule costs about a microsecond).
+    // AesGcm instances are not safe for concurrent use and this cipher is a singleton shared by every request: each
+    // operation borrows an instance from a small pool, so no two operations ever share one, and the key schedule and
+    // OpenSSL context are not rebuilt per secret read (that was a visible share of a single fetch).
+    private const int MaxPooled = 64;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<AesGcm> _pool = new();
     private readonly byte[] _key;
     private readonly uint _keyId;
 
@@ -64,8 +67,16 @@ internal sealed class DataKeyCipher : IDisposable
         var nonce = output.AsSpan(1 + KeyIdSize, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         var tag = output.AsSpan(1 + KeyIdSize + NonceSize, TagSize);
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Encrypt(nonce, plaintext, output.AsSpan(HeaderSize), tag, Encoding.UTF8.GetBytes(aad));
+        var aes = Rent();
+        try
+        {
+            aes.Encrypt(nonce, plaintext, output.AsSpan(HeaderSize), tag, Encoding.UTF8.GetBytes(aad));
+        }
+        finally
+        {
+            Return(aes);
+        }
+
         return output;
     }
 
@@ -82,9 +93,9 @@ internal sealed class DataKeyCipher : IDisposable
         }
 
         var result = new byte[envelope.Length - HeaderSize];
+        var aes = Rent();
         try
         {
-            using var aes = new AesGcm(_key, TagSize);
             aes.Decrypt(
                 envelope.Slice(1 + KeyIdSize, NonceSize),
                 envelope[HeaderSize..],
@@ -95,6 +106,10 @@ internal sealed class DataKeyCipher : IDisposable
         catch (AuthenticationTagMismatchException)
         {
             return false;
+        }
+        finally
+        {
+            Return(aes);
         }
 
         plaintext = result;
@@ -107,7 +122,29 @@ internal sealed class DataKeyCipher : IDisposable
 
     public string DecryptString(ReadOnlySpan<byte> envelope, string aad) => Encoding.UTF8.GetString(Decrypt(envelope, aad));
 
-    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
+    public void Dispose()
+    {
+        while (_pool.TryDequeue(out var aes))
+        {
+            aes.Dispose();
+        }
+
+        CryptographicOperations.ZeroMemory(_key);
+    }
+
+    private AesGcm Rent() => _pool.TryDequeue(out var aes) ? aes : new AesGcm(_key, TagSize);
+
+    private void Return(AesGcm aes)
+    {
+        if (_pool.Count < MaxPooled)
+        {
+            _pool.Enqueue(aes);
+        }
+        else
+        {
+            aes.Dispose();
+        }
+    }
 }
 
 /// <summary>Raised when stored data does not decrypt under the configured data key (mapped to 422 data_key_invalid).</summary>

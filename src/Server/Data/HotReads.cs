@@ -46,7 +46,7 @@ internal abstract class HotReads : IAsyncDisposable
     private sealed class SqliteHotReads(string connectionString) : HotReads
     {
         private static readonly int MaxIdle = Math.Max(4, Environment.ProcessorCount * 4);
-        private readonly ConcurrentBag<Lease> _idle = [];
+        private readonly ConcurrentQueue<Lease> _idle = new();
         private int _disposed;
 
         public override Task<long> AuthorizationVersionAsync(CancellationToken ct)
@@ -80,7 +80,7 @@ internal abstract class HotReads : IAsyncDisposable
         public override ValueTask DisposeAsync()
         {
             Interlocked.Exchange(ref _disposed, 1);
-            while (_idle.TryTake(out var lease))
+            while (_idle.TryDequeue(out var lease))
             {
                 lease.Dispose();
             }
@@ -88,13 +88,13 @@ internal abstract class HotReads : IAsyncDisposable
             return ValueTask.CompletedTask;
         }
 
-        private Lease Rent() => _idle.TryTake(out var lease) ? lease : new Lease(connectionString);
+        private Lease Rent() => _idle.TryDequeue(out var lease) ? lease : new Lease(connectionString);
 
         private void Return(Lease lease)
         {
             if (Volatile.Read(ref _disposed) == 0 && _idle.Count < MaxIdle)
             {
-                _idle.Add(lease);
+                _idle.Enqueue(lease);
             }
             else
             {

@@ -90,7 +90,10 @@ internal static class SecretEndpoints
         }
 
         var value = cipher.Decrypt(stored.Value, resourceId);
-        audit.Write(SecretEvents.Fetch(caller.RoleId, resourceId, versionText, null));
+        if (audit.Enabled)
+        {
+            audit.Write(SecretEvents.Fetch(caller.RoleId, resourceId, versionText, null));
+        }
 
         // Rails' send_data: the bytes unchanged, as an attachment (spec 2.4, 11.5).
         ctx.Response.Headers.ContentDisposition = "attachment";
