@@ -60,6 +60,7 @@ internal static partial class ServerApp
         services.AddScoped<AccountService>();
         services.AddSingleton(_ => HotReads.Create(settings.Database));
         services.AddSingleton<AuthorizationVersions>();
+        services.AddSingleton<SecretValueCache>();
         if (settings.Database.Provider == DatabaseProvider.Postgres)
         {
             services.AddHostedService<AuthorizationVersionListener>();

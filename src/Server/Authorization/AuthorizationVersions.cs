@@ -97,7 +97,8 @@ internal static class AuthorizationVersion
 /// PostgreSQL only: LISTEN secrets_authz on a dedicated connection and feed <see cref="AuthorizationVersions"/>.
 /// Reconnects with a delay after any failure; the versions source falls back to per-request reads meanwhile.
 /// </summary>
-internal sealed partial class AuthorizationVersionListener(AuthorizationVersions versions, DatabaseTarget target, ILogger<AuthorizationVersionListener> logger)
+internal sealed partial class AuthorizationVersionListener(
+    AuthorizationVersions versions, Secrets.SecretValueCache values, DatabaseTarget target, ILogger<AuthorizationVersionListener> logger)
     : BackgroundService
 {
     /// <summary>The listener connection's application_name (visible in pg_stat_activity).</summary>
@@ -116,19 +117,24 @@ internal sealed partial class AuthorizationVersionListener(AuthorizationVersions
                 await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 connection.Notification += (_, e) =>
                 {
-                    if (long.TryParse(e.Payload, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+                    if (e.Channel == Secrets.SecretValueCache.Channel)
+                    {
+                        values.Invalidate(e.Payload);
+                    }
+                    else if (long.TryParse(e.Payload, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
                     {
                         versions.Observe(version);
                     }
                 };
                 await connection.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {AuthorizationVersions.Channel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {AuthorizationVersions.Channel}; LISTEN {Secrets.SecretValueCache.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
                 // Listening first, then reading: a commit in between is in the read or in a notification.
                 await ResyncAsync(connection, stoppingToken);
+                values.Clear();
                 versions.SetLive(true);
                 while (!stoppingToken.IsCancellationRequested)
                 {
@@ -158,6 +164,7 @@ internal sealed partial class AuthorizationVersionListener(AuthorizationVersions
             finally
             {
                 versions.SetLive(false);
+                values.Clear();
             }
         }
     }

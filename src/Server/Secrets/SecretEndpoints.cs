@@ -43,7 +43,7 @@ internal static class SecretEndpoints
     /// valueless variables all answer the same CONJ00076E 404; visible without <c>execute</c> is head 403.
     /// </summary>
     internal static async Task<Results<FileContentHttpResult, ConjurError>> Fetch(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, DataKeyCipher cipher, AuditLog audit, HotReads reads, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, DataKeyCipher cipher, AuditLog audit, HotReads reads, SecretValueCache values, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
         if (Target(ctx) is not { Kind: Variable } target)
@@ -82,8 +82,30 @@ internal static class SecretEndpoints
             version = n is > 0 and <= int.MaxValue ? (int)n : 0;
         }
 
-        // The latest version (nearly every fetch) takes the prepared statement of the hot path.
-        var stored = version is null ? await reads.LatestSecretAsync(resourceId, ct) : await db.FindValueAsync(resourceId, version, ct);
+        // The latest version (nearly every fetch): this node's cached copy, else the prepared statement of the hot path.
+        StoredSecret? stored;
+        if (version is null)
+        {
+            var authorizationVersion = (await authz.GetAsync(db, target.Account, ct)).Version;
+            if (!values.TryGet(resourceId, authorizationVersion, out var cached))
+            {
+                var generation = values.Generation;
+                stored = await reads.LatestSecretAsync(resourceId, ct);
+                if (stored is not null)
+                {
+                    values.Keep(resourceId, authorizationVersion, stored, generation);
+                }
+            }
+            else
+            {
+                stored = cached;
+            }
+        }
+        else
+        {
+            stored = await db.FindValueAsync(resourceId, version, ct);
+        }
+
         if (stored is null)
         {
             return Fail(Errors.SecretNotFound(resourceId));
@@ -113,6 +135,7 @@ internal static class SecretEndpoints
         AuditLog audit,
         LimitsOptions limits,
         TimeProvider time,
+        SecretValueCache values,
         CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
@@ -169,7 +192,7 @@ internal static class SecretEndpoints
             return Fail(Errors.InvalidPublicKey());
         }
 
-        if (!await WriteVersionAsync(db, cipher, target, value, time.GetUtcNow().UtcDateTime, limits.SecretsVersionLimit, ct))
+        if (!await WriteVersionAsync(db, cipher, values, target, value, time.GetUtcNow().UtcDateTime, limits.SecretsVersionLimit, ct))
         {
             return Fail(Errors.RecordNotFound(target.Account, target.Kind, target.Identifier));
         }
@@ -351,7 +374,7 @@ internal static class SecretEndpoints
     /// False when the variable was deleted in the meantime.
     /// </summary>
     private static async Task<bool> WriteVersionAsync(
-        SecretsDbContext db, DataKeyCipher cipher, SecretTarget target, byte[] value, DateTime now, int versionLimit, CancellationToken ct)
+        SecretsDbContext db, DataKeyCipher cipher, SecretValueCache values, SecretTarget target, byte[] value, DateTime now, int versionLimit, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -371,6 +394,7 @@ internal static class SecretEndpoints
 
                 await SecretVersions.AddAsync(db, cipher, target.Account, target.ResourceId, value, now, versionLimit, ct);
                 await tx.CommitAsync(ct);
+                values.Invalidate(target.ResourceId);
                 return true;
             }
             catch (DbUpdateException)

@@ -68,14 +68,7 @@ public sealed class SharingOneDatabaseBetweenNodes(PostgresServerFixture f) : IC
         Assert.Equal(200, await FetchOnSecondAsync(host, branch));
 
         // Kill every listener connection (both nodes'); each node notices and falls back until it reconnects.
-        await using (var connection = new NpgsqlConnection(f.Settings.Database.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var kill = new NpgsqlCommand(
-                $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '{AuthorizationVersionListener.ListenerName}' AND datname = current_database()",
-                connection);
-            Assert.True((long)(await kill.ExecuteScalarAsync())! >= 2);
-        }
+        await KillListenersAsync();
 
         Assert.Equal(201, (await PatchAsync(admin, branch, "- !revoke {role: !layer apps, member: !host app}\n")).Status);
         await EventuallyAsync(async () => await FetchOnSecondAsync(host, branch) == 404);
@@ -83,6 +76,53 @@ public sealed class SharingOneDatabaseBetweenNodes(PostgresServerFixture f) : IC
 
         Assert.Equal(201, (await PatchAsync(admin, branch, "- !grant {role: !layer apps, member: !host app}\n")).Status);
         await EventuallyAsync(async () => await FetchOnSecondAsync(host, branch) == 200);
+    }
+
+    [Fact]
+    public async Task A_value_written_through_one_node_replaces_the_copy_the_other_node_serves()
+    {
+        using var admin = await f.AdminClientAsync();
+        var (branch, host) = await SetUpAsync(admin);
+        Assert.Equal((200, "value"), await ReadOnSecondAsync(host, branch));
+        Assert.Equal((200, "value"), await ReadOnSecondAsync(host, branch));
+        Assert.Equal((200, "value"), await ReadAsync(f.Client, host, branch));
+
+        await SetSecretAsync(f, Full("variable", $"{branch}/v"), "second");
+
+        // The writing node serves the new value at once; the other as soon as the notification lands.
+        Assert.Equal((200, "second"), await ReadAsync(f.Client, host, branch));
+        await EventuallyAsync(async () => await ReadOnSecondAsync(host, branch) == (200, "second"));
+
+        // With the listeners cut off, nothing is served from a copy: the next write is seen by the next read.
+        await KillListenersAsync();
+        await EventuallyAsync(() => Task.FromResult(!Versions(_second!).Live));
+        await SetSecretAsync(f, Full("variable", $"{branch}/v"), "third");
+        if (!Versions(_second!).Live)
+        {
+            Assert.Equal((200, "third"), await ReadOnSecondAsync(host, branch));
+        }
+
+        await EventuallyAsync(async () => await ReadOnSecondAsync(host, branch) == (200, "third"));
+    }
+
+    private Task<(int Status, string Body)> ReadOnSecondAsync(string host, string branch) => ReadAsync(_secondClient!, host, branch);
+
+    private static async Task<(int Status, string Body)> ReadAsync(HttpClient client, string host, string branch)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/secrets/{Account}/variable/{Uri.EscapeDataString($"{branch}/v")}");
+        request.Headers.TryAddWithoutValidation("Authorization", host);
+        using var response = await client.SendAsync(request);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task KillListenersAsync()
+    {
+        await using var connection = new NpgsqlConnection(f.Settings.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var kill = new NpgsqlCommand(
+            $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '{AuthorizationVersionListener.ListenerName}' AND datname = current_database()",
+            connection);
+        Assert.True((long)(await kill.ExecuteScalarAsync())! >= 2);
     }
 
     private static AuthorizationVersions Versions(WebApplication app) => Versions(app.Services);
