@@ -33,14 +33,22 @@ internal sealed class AccountStateCache
     /// <summary>Reads every row of <paramref name="account"/> the planner needs from <paramref name="db"/>.</summary>
     public static async Task<PolicyState> ReadAsync(SecretsDbContext db, string account, CancellationToken ct)
     {
-        var roles = await db.Roles.AsNoTracking().Where(x => x.Account == account).Select(x => new RoleRow(x.RoleId, x.PolicyId)).ToListAsync(ct);
-        var resources = await db.Resources.AsNoTracking().Where(x => x.Account == account).Select(x => new ResourceRow(x.ResourceId, x.OwnerId, x.PolicyId)).ToListAsync(ct);
-        var memberships = await db.RoleMemberships.AsNoTracking().Where(x => x.Account == account).Select(x => new MembershipRow(x.RoleId, x.MemberId, x.AdminOption, x.PolicyId)).ToListAsync(ct);
-        var permissions = await db.Permissions.AsNoTracking().Where(x => x.Account == account).Select(x => new PermissionRow(x.ResourceId, x.Privilege, x.RoleId, x.PolicyId)).ToListAsync(ct);
+        var (roles, resources, memberships, permissions) = await ReadRoleGraphAsync(db, account, ct);
         var annotations = await db.Annotations.AsNoTracking().Where(x => x.Account == account).Select(x => new AnnotationRow(x.ResourceId, x.Name, x.Value, x.PolicyId)).ToListAsync(ct);
         var restrictions = (await db.Credentials.AsNoTracking().Where(x => x.Account == account && x.RestrictedTo != "").Select(x => new { x.RoleId, x.RestrictedTo }).ToListAsync(ct))
             .Select(x => new CredentialRestrictionRow(x.RoleId, Restrictions.Parse(x.RestrictedTo)));
         return PolicyState.Create(roles, resources, memberships, permissions, annotations, restrictions);
+    }
+
+    /// <summary>The rows the role graph is built from (the snapshot needs no annotations or restrictions).</summary>
+    public static async Task<(List<RoleRow> Roles, List<ResourceRow> Resources, List<MembershipRow> Memberships, List<PermissionRow> Permissions)> ReadRoleGraphAsync(
+        SecretsDbContext db, string account, CancellationToken ct)
+    {
+        var roles = await db.Roles.AsNoTracking().Where(x => x.Account == account).Select(x => new RoleRow(x.RoleId, x.PolicyId)).ToListAsync(ct);
+        var resources = await db.Resources.AsNoTracking().Where(x => x.Account == account).Select(x => new ResourceRow(x.ResourceId, x.OwnerId, x.PolicyId)).ToListAsync(ct);
+        var memberships = await db.RoleMemberships.AsNoTracking().Where(x => x.Account == account).Select(x => new MembershipRow(x.RoleId, x.MemberId, x.AdminOption, x.PolicyId)).ToListAsync(ct);
+        var permissions = await db.Permissions.AsNoTracking().Where(x => x.Account == account).Select(x => new PermissionRow(x.ResourceId, x.Privilege, x.RoleId, x.PolicyId)).ToListAsync(ct);
+        return (roles, resources, memberships, permissions);
     }
 
     private sealed record Entry(long Version, PolicyState State);

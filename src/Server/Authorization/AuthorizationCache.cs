@@ -50,52 +50,49 @@ internal sealed class AuthorizationCache(IHttpContextAccessor http, Authorizatio
     private async Task<AuthorizationSnapshot> GetCurrentAsync(SecretsDbContext db, string account, CancellationToken ct)
     {
         var version = await versions.CurrentAsync(ct);
-        if (_snapshots.TryGetValue(account, out var current) && current.Version >= version)
-        {
-            return current;
-        }
-
-        var gate = _gates.GetOrAdd(account, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        try
-        {
-            if (_snapshots.TryGetValue(account, out current) && current.Version >= version)
-            {
-                return current;
-            }
-
-            var snapshot = await BuildAsync(db, account, version, ct);
-            _snapshots[account] = snapshot;
-            return snapshot;
-        }
-        finally
-        {
-            gate.Release();
-        }
+        return _snapshots.TryGetValue(account, out var current) && current.Version >= version
+            ? current
+            : (await RefreshAsync(account, version, async () => await BuildAsync(db, account, version, ct), ct))!;
     }
 
     /// <summary>
     /// After a write that produced the account's rows at <paramref name="version"/> in memory: build the snapshot
     /// in the background, so the next request finds it instead of building it (it waits for this build if it comes first).
     /// </summary>
-    public void Prebuild(string account, long version)
+    public void Prebuild(string account, long version) =>
+        _ = Task.Run(() => RefreshAsync(
+            account,
+            version,
+            () => Task.FromResult(states.Get(account, version) is { } state ? FromState(state, version) : null),
+            CancellationToken.None));
+
+    /// <summary>
+    /// One build at a time per account: the snapshot held when it is at least <paramref name="version"/>, else the one
+    /// <paramref name="build"/> makes (kept; null when it cannot build one).
+    /// </summary>
+    private async Task<AuthorizationSnapshot?> RefreshAsync(string account, long version, Func<Task<AuthorizationSnapshot?>> build, CancellationToken ct)
     {
-        _ = Task.Run(async () =>
+        var gate = _gates.GetOrAdd(account, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
         {
-            var gate = _gates.GetOrAdd(account, _ => new SemaphoreSlim(1, 1));
-            await gate.WaitAsync();
-            try
+            if (_snapshots.TryGetValue(account, out var current) && current.Version >= version)
             {
-                if ((!_snapshots.TryGetValue(account, out var current) || current.Version < version) && states.Get(account, version) is { } state)
-                {
-                    _snapshots[account] = FromState(state, version);
-                }
+                return current;
             }
-            finally
+
+            var snapshot = await build();
+            if (snapshot is not null)
             {
-                gate.Release();
+                _snapshots[account] = snapshot;
             }
-        });
+
+            return snapshot;
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     /// <summary>
@@ -111,14 +108,7 @@ internal sealed class AuthorizationCache(IHttpContextAccessor http, Authorizatio
     /// <summary>Builds a snapshot from the rows visible to <paramref name="db"/>.</summary>
     public static async Task<AuthorizationSnapshot> BuildFromDatabaseAsync(SecretsDbContext db, string account, long version, CancellationToken ct)
     {
-        var roles = await db.Roles.AsNoTracking().Where(r => r.Account == account)
-            .Select(r => new RoleRow(r.RoleId, r.PolicyId)).ToListAsync(ct);
-        var resources = await db.Resources.AsNoTracking().Where(r => r.Account == account)
-            .Select(r => new ResourceRow(r.ResourceId, r.OwnerId, r.PolicyId)).ToListAsync(ct);
-        var memberships = await db.RoleMemberships.AsNoTracking().Where(m => m.Account == account)
-            .Select(m => new MembershipRow(m.RoleId, m.MemberId, m.AdminOption, m.PolicyId)).ToListAsync(ct);
-        var permissions = await db.Permissions.AsNoTracking().Where(p => p.Account == account)
-            .Select(p => new PermissionRow(p.ResourceId, p.Privilege, p.RoleId, p.PolicyId)).ToListAsync(ct);
+        var (roles, resources, memberships, permissions) = await AccountStateCache.ReadRoleGraphAsync(db, account, ct);
         return AuthorizationSnapshot.Build(roles, resources, memberships, permissions, version);
     }
 

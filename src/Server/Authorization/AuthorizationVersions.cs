@@ -171,7 +171,7 @@ internal sealed partial class AuthorizationVersionListener(
 
     private async Task ResyncAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var read = new NpgsqlCommand("SELECT number FROM server_state WHERE key = 'authz_version'", connection);
+        await using var read = new NpgsqlCommand(HotReads.VersionSql, connection);
         versions.Observe((long)(await read.ExecuteScalarAsync(ct) ?? 0L));
     }
 

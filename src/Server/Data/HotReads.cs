@@ -16,7 +16,8 @@ namespace Secrets.Server.Data;
 /// </summary>
 internal abstract class HotReads : IAsyncDisposable
 {
-    protected const string VersionSql = "SELECT number FROM server_state WHERE key = 'authz_version'";
+    /// <summary>Reads the authorization version (also the listener's re-read, AuthorizationVersions.cs).</summary>
+    internal const string VersionSql = "SELECT number FROM server_state WHERE key = 'authz_version'";
 
     // The latest version and the mime-type annotation in one statement (as SecretQueries does with EF).
     protected const string LatestSecretSql =

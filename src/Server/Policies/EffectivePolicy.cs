@@ -58,9 +58,7 @@ internal static class EffectivePolicyEndpoint
 
         // `root` exists once anyone touches /policies of the account (spec 2.5), reads included.
         var policyId = $"{account}:policy:{identifier}";
-        var snapshot = await loader.EnsureRootPolicyAsync(account, ct)
-            ? await authz.BuildAsync(db, account, await authz.Versions.CurrentAsync(ct), ct)
-            : await authz.GetAsync(db, account, ct);
+        var snapshot = await loader.SnapshotWithRootAsync(account, ct);
         if (!snapshot.ResourceExists(policyId) || !snapshot.IsVisible(policyId, caller.RoleId))
         {
             return Errors.RecordNotFound(account, "policy", identifier);

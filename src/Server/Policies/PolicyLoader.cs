@@ -47,13 +47,9 @@ internal sealed partial class PolicyLoader(
     ResolvedPolicyCache resolvedPolicies,
     ILogger<PolicyLoader> logger)
 {
-
     public async Task<IResult> LoadAsync(PolicyLoadRequest r, CancellationToken ct)
     {
-        // The request's memoised snapshot (taken by the token check) predates a root created just now: rebuild once.
-        var snapshot = await EnsureRootPolicyAsync(r.Account, ct)
-            ? await authz.BuildAsync(db, r.Account, await AuthorizationVersion.ReadAsync(db, ct), ct)
-            : await authz.GetAsync(db, r.Account, ct);
+        var snapshot = await SnapshotWithRootAsync(r.Account, ct);
         if (Authorize(r, snapshot) is { } denied)
         {
             return denied;
@@ -274,7 +270,16 @@ internal sealed partial class PolicyLoader(
     /// `root` exists once anyone touches /policies of an account whose admin exists (spec 2.5, 5.4). True when this
     /// call (or a concurrent one) created it, i.e. when snapshots taken earlier in the request do not know it.
     /// </summary>
-    internal async Task<bool> EnsureRootPolicyAsync(string account, CancellationToken ct)
+    /// <summary>
+    /// The account's snapshot for a /policies request, after making sure `root` exists. The request's memoised
+    /// snapshot (taken by the token check) predates a root created just now: then it is rebuilt once.
+    /// </summary>
+    internal async Task<AuthorizationSnapshot> SnapshotWithRootAsync(string account, CancellationToken ct) =>
+        await EnsureRootPolicyAsync(account, ct)
+            ? await authz.BuildAsync(db, account, await AuthorizationVersion.ReadAsync(db, ct), ct)
+            : await authz.GetAsync(db, account, ct);
+
+    private async Task<bool> EnsureRootPolicyAsync(string account, CancellationToken ct)
     {
         var rootId = $"{account}:policy:root";
         var adminId = $"{account}:user:admin";

@@ -148,13 +148,7 @@ public sealed class SharingOneDatabaseBetweenNodes(PostgresServerFixture f) : IC
 
     private Task<int> FetchOnSecondAsync(string host, string branch) => FetchAsync(_secondClient!, host, branch);
 
-    private static async Task<int> FetchAsync(HttpClient client, string host, string branch)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/secrets/{Account}/variable/{Uri.EscapeDataString($"{branch}/v")}");
-        request.Headers.TryAddWithoutValidation("Authorization", host);
-        using var response = await client.SendAsync(request);
-        return (int)response.StatusCode;
-    }
+    private static async Task<int> FetchAsync(HttpClient client, string host, string branch) => (await ReadAsync(client, host, branch)).Status;
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition)
     {
