@@ -23,6 +23,33 @@ public sealed record PolicyPlanOptions
 
     /// <summary><c>CONJUR_AUTHN_API_KEY_DEFAULT=false</c>: hosts must carry the annotation <c>authn/api-key: true</c>.</summary>
     public bool HostsRequireApiKeyAnnotation { get; init; }
+
+    /// <summary>
+    /// <c>SECRETS_POLICY_MAX_ROWS_PER_LINE</c> (default 50): a load may declare at most this many rows per line of
+    /// text, and never less than <see cref="PolicySize.MinimumCap"/> in all (see <see cref="PolicySize"/>).
+    /// </summary>
+    public int MaxRowsPerLine { get; init; } = 50;
+
+    /// <summary><c>SECRETS_POLICY_MAX_ROWS</c> (default 2,000,000): the absolute cap of rows one load may declare.</summary>
+    public long MaxRows { get; init; } = 2_000_000;
+}
+
+/// <summary>
+/// The role loading a policy and the role graph it is judged against (the snapshot of the state being planned), for
+/// the rules that depend on who loads: what it may see, delete, and annotate.
+/// </summary>
+/// <param name="RoleId">Full id of the caller's role.</param>
+/// <param name="Snapshot">The account's role graph at the version of the planned state.</param>
+public sealed record PolicyCaller(string RoleId, Authorization.AuthorizationSnapshot Snapshot)
+{
+    /// <summary>
+    /// Whether the caller can see <paramref name="id"/> (spec 5.2): ids without a resource are not hidden (there is
+    /// nothing to see), a resource is visible when the caller holds its owner or a role with a permission on it.
+    /// </summary>
+    public bool Sees(string id) => !Snapshot.ResourceExists(id) || Snapshot.IsVisible(id, RoleId);
+
+    /// <summary>Whether the caller is, or is a member of, <paramref name="roleId"/>.</summary>
+    public bool Holds(string roleId) => Snapshot.Holds(RoleId, roleId);
 }
 
 /// <summary>A row before and after an update.</summary>

@@ -14,9 +14,15 @@ public static class PolicyPlanner
     /// <param name="mode">POST (<see cref="PolicyLoadMode.Add"/>), PATCH or PUT.</param>
     /// <param name="state">The current rows of the account.</param>
     /// <param name="options">Server settings; Conjur's defaults when null.</param>
+    /// <param name="caller">
+    /// The role loading the text, judged against the role graph of <paramref name="state"/>: a <c>!delete</c> of a
+    /// record it cannot see changes nothing, and it writes reserved annotations (<c>authn*/</c>, <c>conjur/</c>,
+    /// <c>kubernetes/</c>) or changes the owner of an existing record only when it holds the record's owner (or the
+    /// target policy owns it). Null for a trusted caller with no role graph (tests, benchmarks): none of these rules.
+    /// </param>
     /// <returns>The plan, or <c>validation_failed</c> (deletion statements in POST) / <c>policy_invalid</c>
     /// (reference to a record that exists nowhere, record rules).</returns>
-    public static PolicyResult<PolicyPlan> Plan(ResolvedPolicy policy, PolicyLoadMode mode, PolicyState state, PolicyPlanOptions? options = null)
+    public static PolicyResult<PolicyPlan> Plan(ResolvedPolicy policy, PolicyLoadMode mode, PolicyState state, PolicyPlanOptions? options = null, PolicyCaller? caller = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(state);
@@ -29,7 +35,7 @@ public static class PolicyPlanner
 
         try
         {
-            return PolicyResult.Success(new Run(policy, mode, state, options ?? new PolicyPlanOptions()).Plan());
+            return PolicyResult.Success(new Run(policy, mode, state, options ?? new PolicyPlanOptions(), caller).Plan());
         }
         catch (PolicyErrorException ex)
         {
@@ -73,7 +79,20 @@ public static class PolicyPlanner
         }
     }
 
-    private sealed class Run(ResolvedPolicy policy, PolicyLoadMode mode, PolicyState state, PolicyPlanOptions options)
+    /// <summary>
+    /// Annotation names that authenticators and clients act on: <c>authn*/</c> (who may log in as a host, spec 7),
+    /// <c>conjur/</c> (e.g. <c>conjur/mime_type</c>, served as the secret's Content-Type) and <c>kubernetes/</c>.
+    /// </summary>
+    public static bool IsReservedAnnotation(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var slash = name.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && (name.StartsWith("authn", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("conjur/", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("kubernetes/", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private sealed class Run(ResolvedPolicy policy, PolicyLoadMode mode, PolicyState state, PolicyPlanOptions options, PolicyCaller? caller)
     {
         private readonly string _policyId = policy.PolicyId;
 
@@ -195,11 +214,20 @@ public static class PolicyPlanner
         /// <summary>
         /// PATCH/PUT: <c>!delete</c> removes a record whatever policy created it; <c>!revoke</c>/<c>!deny</c> remove only
         /// rows this policy created; PUT removes this policy's rows the text no longer declares (spec 4.3, 4.6).
+        /// Whether the caller may delete what this collects (the records and their cascades) is the Server's check on
+        /// the finished plan: <c>update</c> on each, as PUT needs.
         /// </summary>
         private void CollectDeletions()
         {
             foreach (var id in policy.Deletes)
             {
+                // A record the caller cannot see does not exist for it (spec 5.2): deleting it changes nothing, exactly
+                // as for an id that exists nowhere, so that neither the answer nor the dry run tells them apart.
+                if (caller is not null && !caller.Sees(id))
+                {
+                    continue;
+                }
+
                 DeleteEntity(id);
             }
 
@@ -261,7 +289,10 @@ public static class PolicyPlanner
 
             foreach (var (key, row) in state.AnnotationIndex)
             {
-                if (row.PolicyId == _policyId && !_annotations.Contains(key))
+                // Removing a reserved annotation is writing it: a record whose owner the caller does not hold keeps
+                // it (the record itself may still go, with everything on it, when PUT deletes the record).
+                if (row.PolicyId == _policyId && !_annotations.Contains(key)
+                    && (!IsReservedAnnotation(row.Name) || !state.ResourceIndex.TryGetValue(row.ResourceId, out var resource) || OwnedByCaller(resource)))
                 {
                     _deletedAnnotations.Add(key);
                 }
@@ -390,8 +421,10 @@ public static class PolicyPlanner
                 {
                     inserts.Resources.Add(row);
                 }
-                else if (current.PolicyId == _policyId && current.OwnerId != row.OwnerId && UpdatesAllowed)
+                else if (current.PolicyId == _policyId && current.OwnerId != row.OwnerId && UpdatesAllowed && OwnedByCaller(current))
                 {
+                    // Changing the owner is writing the record: only from the owner's side, or the reserved
+                    // annotations would be one load away from anyone who may load into the policy.
                     updates.Resources.Add(new(current, row));
                 }
             }
@@ -427,8 +460,14 @@ public static class PolicyPlanner
         {
             foreach (var (key, row) in _annotations.Rows)
             {
-                // The key is resource+name, so a new annotation on an existing resource is added even by POST,
-                // and even on a resource of another policy (spec 4.6).
+                var resource = ResourceAfterDeletes(row.ResourceId);
+                if (resource is not null && !MayAnnotate(resource, row.Name))
+                {
+                    continue;
+                }
+
+                // The key is resource+name, so a new annotation on an existing resource of this policy is added even
+                // by POST (spec 4.6).
                 if (!state.AnnotationIndex.TryGetValue(key, out var current) || IsDeleted(current))
                 {
                     inserts.Annotations.Add(row);
@@ -491,6 +530,17 @@ public static class PolicyPlanner
 
             return keys;
         }
+
+        /// <summary>
+        /// Annotations of an existing record. Reserved names: only when the caller holds the record's owner (or the
+        /// target policy owns it), whichever policy defined it. Other names: only on a record of this policy; on a
+        /// record of another policy they are shadowed like its other columns (Conjur adds new names; we do not).
+        /// </summary>
+        private bool MayAnnotate(ResourceRow resource, string name) =>
+            IsReservedAnnotation(name) ? OwnedByCaller(resource) : resource.PolicyId == _policyId;
+
+        private bool OwnedByCaller(ResourceRow resource) =>
+            caller is null || resource.OwnerId == _policyId || caller.Holds(resource.OwnerId);
 
         private RoleRow? RoleAfterDeletes(string id) =>
             state.RoleIndex.TryGetValue(id, out var row) && !_deletedEntities.Contains(id) ? row : null;

@@ -46,7 +46,9 @@ internal sealed record ServerSettings
 
     /// <summary>
     /// Record rules of policy loads (spec 4.2, 9.1): CONJUR_USERS_IN_ROOT_POLICY_ONLY (default false) and
-    /// CONJUR_AUTHN_API_KEY_DEFAULT (default true; false makes hosts need the annotation authn/api-key: true).
+    /// CONJUR_AUTHN_API_KEY_DEFAULT (default true; false makes hosts need the annotation authn/api-key: true); and the
+    /// caps of rows one load may declare: SECRETS_POLICY_MAX_ROWS_PER_LINE (default 50, at least 10,000 in all) and
+    /// SECRETS_POLICY_MAX_ROWS (default 2,000,000).
     /// </summary>
     public global::Secrets.Policy.Language.PolicyPlanOptions PolicyOptions { get; init; } = new();
 
@@ -168,6 +170,8 @@ internal static class SettingsLoader
             {
                 UsersInRootPolicyOnly = Boolean(env, false, "SECRETS_USERS_IN_ROOT_POLICY_ONLY", "CONJUR_USERS_IN_ROOT_POLICY_ONLY"),
                 HostsRequireApiKeyAnnotation = !Boolean(env, true, "SECRETS_AUTHN_API_KEY_DEFAULT", "CONJUR_AUTHN_API_KEY_DEFAULT"),
+                MaxRowsPerLine = (int)Integer(env, "SECRETS_POLICY_MAX_ROWS_PER_LINE", 50, 1, 1_000_000),
+                MaxRows = Integer(env, "SECRETS_POLICY_MAX_ROWS", 2_000_000, 1, long.MaxValue),
             },
             DataDir = dataDir,
             BootstrapAccount = account,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -155,6 +156,12 @@ internal static class Errors
             "policy_invalid",
             message,
             InnerError: line is int l ? new PolicyInnerError("policy_invalid", "policy", l, column ?? 0) : null));
+
+    /// <summary>A load declaring more rows than its text may (issue 8, Medium 5: SECRETS_POLICY_MAX_ROWS_PER_LINE, SECRETS_POLICY_MAX_ROWS).</summary>
+    public static ConjurError PolicyTooLarge(long declaredRows, long cap, int lines) =>
+        ConjurError.Envelope(422, new ErrorBody(
+            "policy_too_large",
+            string.Create(CultureInfo.InvariantCulture, $"The policy declares {declaredRows} rows in {lines} lines; at most {cap} are allowed for this text")));
 
     public static ConjurError Conflict(string kind, string id) =>
         ConjurError.Envelope(409, new ErrorBody("conflict", $"{kind} \"{id}\" already exists", kind, new ErrorDetail("conflict", "id", id)));

@@ -30,8 +30,15 @@ namespace Secrets.Server.Policies;
 /// <item>Row order inside an item is the tables' primary-key order; an "after" item lists its unchanged rows first
 /// and the new ones after them (Conjur builds it as an ordered set union). Items are roles then resources, each by
 /// id, and in "after" the records whose own row changed (an owner change) come after the others.</item>
-/// <item>A record the caller cannot see is <c>{"identifier":"acct:kind:[REDACTED]","type":"kind"}</c>; inside a
-/// visible item every id the caller cannot see becomes <c>acct:kind:[REDACTED]</c>.</item>
+/// <item>Where we differ (issue 8, Medium 2; docs/decisions.md): Conjur lists a record the caller cannot see as
+/// <c>{"identifier":"acct:kind:[REDACTED]","type":"kind"}</c> and keeps censored ids in the lists of a visible item,
+/// which tells the caller that hidden records exist and how many. Here a hidden record is never an item, the lists
+/// of a visible item (members, memberships, permissions, permitted) leave hidden ids out, and a visible record whose
+/// only change is a row naming a hidden one is not reported as updated. Only the owner and policy of a visible item
+/// stay censored as <c>acct:kind:[REDACTED]</c>: every record has them, so saying they are hidden reveals nothing.</item>
+/// <item>The report is bounded: each of created, updated and deleted lists at most <see cref="MaxItems"/> items
+/// (with <c>"total"</c> beside <c>items</c> when there were more), and every list inside an item at most
+/// <see cref="MaxItems"/> entries.</item>
 /// </list>
 /// Not confirmed from the source (see docs/decisions.md): how Conjur computes the caller's visible set (here: visible
 /// before the load; records the load creates are the caller's own), and the collation of the ordering (here
@@ -40,6 +47,9 @@ namespace Secrets.Server.Policies;
 internal static class DryRunReport
 {
     private const string Redacted = "[REDACTED]";
+
+    /// <summary>The most items per section, and entries per list inside an item.</summary>
+    public const int MaxItems = 1000;
 
     private static readonly HashSet<string> RoleKinds = new(StringComparer.Ordinal) { "user", "host", "group", "layer", "policy" };
     private static readonly HashSet<string> ResourceKinds = new(StringComparer.Ordinal) { "variable", "webservice" };
@@ -56,22 +66,26 @@ internal static class DryRunReport
         // Records the caller cannot see (spec 5.2) existed before this load; created ones are the caller's own.
         bool Hidden(string id) => snapshot.ResourceExists(id) && !snapshot.IsVisible(id, r.Caller.RoleId);
 
-        var created = now.Resources.Keys.Where(id => !old.Resources.ContainsKey(id));
-        var deleted = old.Resources.Keys.Where(id => !now.Resources.ContainsKey(id));
+        var created = now.Resources.Keys.Where(id => !old.Resources.ContainsKey(id) && !Hidden(id));
+        var deleted = old.Resources.Keys.Where(id => !now.Resources.ContainsKey(id) && !Hidden(id));
         var updated = Candidates(plan, before, after)
-            .Where(id => old.Resources.ContainsKey(id) && now.Resources.ContainsKey(id) && !old.Same(now, id))
+            .Where(id => old.Resources.ContainsKey(id) && now.Resources.ContainsKey(id) && !Hidden(id) && !old.Same(now, id))
             .ToHashSet(StringComparer.Ordinal);
+
+        // A change the caller sees only as rows naming records it cannot see shows no difference: not reported.
+        updated.RemoveWhere(id => Rank(id) >= 0
+            && Item(id, old, null, Hidden).ToJsonString(Json) == Item(id, now, old, Hidden).ToJsonString(Json));
 
         var body = new JsonObject
         {
             ["status"] = "Valid YAML",
-            ["created"] = new JsonObject { ["items"] = Items(created, now, null, Hidden) },
+            ["created"] = Section(created, now, null, Hidden),
             ["updated"] = new JsonObject
             {
-                ["before"] = new JsonObject { ["items"] = Items(updated, old, null, Hidden) },
-                ["after"] = new JsonObject { ["items"] = Items(updated, now, old, Hidden) },
+                ["before"] = Section(updated, old, null, Hidden),
+                ["after"] = Section(updated, now, old, Hidden),
             },
-            ["deleted"] = new JsonObject { ["items"] = Items(deleted, old, null, Hidden) },
+            ["deleted"] = Section(deleted, old, null, Hidden),
         };
         return TypedResults.Text(body.ToJsonString(Json), "application/json", System.Text.Encoding.UTF8, 200);
     }
@@ -129,31 +143,36 @@ internal static class DryRunReport
         }
     }
 
-    private static JsonArray Items(IEnumerable<string> ids, Rows state, Rows? previous, Func<string, bool> hidden)
-    {
-        static int Rank(string id) => RoleKinds.Contains(Kind(id)) ? 0 : ResourceKinds.Contains(Kind(id)) ? 1 : -1;
+    private static int Rank(string id) => RoleKinds.Contains(Kind(id)) ? 0 : ResourceKinds.Contains(Kind(id)) ? 1 : -1;
 
+    /// <summary><c>{"items":[…]}</c>, at most <see cref="MaxItems"/> of them, with <c>"total"</c> when cut.</summary>
+    private static JsonObject Section(IEnumerable<string> ids, Rows state, Rows? previous, Func<string, bool> hidden)
+    {
         var array = new JsonArray();
         var reported = ids.Where(id => Rank(id) >= 0)
             .OrderBy(Rank)
             .ThenBy(id => previous is not null && previous.Resources[id] != state.Resources[id] ? 1 : 0)
-            .ThenBy(id => id, StringComparer.Ordinal);
-        foreach (var id in reported)
+            .ThenBy(id => id, StringComparer.Ordinal)
+            .ToList();
+        foreach (var id in reported.Take(MaxItems))
         {
             array.Add(Item(id, state, previous, hidden));
         }
 
-        return array;
+        var section = new JsonObject { ["items"] = array };
+        if (reported.Count > MaxItems)
+        {
+            section["total"] = reported.Count;
+        }
+
+        return section;
     }
 
     private static JsonObject Item(string fullId, Rows state, Rows? previous, Func<string, bool> hidden)
     {
         var kind = Kind(fullId);
         string? Show(string? id) => id is null ? null : hidden(id) ? Censor(id) : id;
-        if (hidden(fullId))
-        {
-            return new JsonObject { ["identifier"] = Censor(fullId), ["type"] = kind };
-        }
+        bool Shown(string id) => !hidden(id);
 
         var resource = state.Resources[fullId];
         var item = new JsonObject
@@ -166,15 +185,15 @@ internal static class DryRunReport
         };
         if (RoleKinds.Contains(kind))
         {
-            item["permissions"] = Privileges(Ordered(state.PermissionsOf(fullId), previous?.PermissionsOf(fullId), PermissionOrder), p => Show(p.ResourceId)!);
+            item["permissions"] = Privileges(Ordered(state.PermissionsOf(fullId).Where(p => Shown(p.ResourceId)), previous?.PermissionsOf(fullId), PermissionOrder), p => p.ResourceId);
             item["annotations"] = Annotations(Ordered(state.AnnotationsOf(fullId), previous?.AnnotationsOf(fullId), AnnotationOrder));
-            item["members"] = Ids(Ordered(state.MembersOf(fullId), previous?.MembersOf(fullId), EdgeOrder).Select(m => Show(m.MemberId)!));
-            item["memberships"] = Ids(Ordered(state.MembershipsOf(fullId), previous?.MembershipsOf(fullId), EdgeOrder).Select(m => Show(m.RoleId)!));
+            item["members"] = Ids(Ordered(state.MembersOf(fullId).Where(m => Shown(m.MemberId)), previous?.MembersOf(fullId), EdgeOrder).Select(m => m.MemberId));
+            item["memberships"] = Ids(Ordered(state.MembershipsOf(fullId).Where(m => Shown(m.RoleId)), previous?.MembershipsOf(fullId), EdgeOrder).Select(m => m.RoleId));
             item["restricted_to"] = Ids(state.RestrictionsOf(fullId));
         }
         else
         {
-            item["permitted"] = Privileges(Ordered(state.PermittedOn(fullId), previous?.PermittedOn(fullId), PermissionOrder), p => Show(p.RoleId)!);
+            item["permitted"] = Privileges(Ordered(state.PermittedOn(fullId).Where(p => Shown(p.RoleId)), previous?.PermittedOn(fullId), PermissionOrder), p => p.RoleId);
             item["annotations"] = Annotations(Ordered(state.AnnotationsOf(fullId), previous?.AnnotationsOf(fullId), AnnotationOrder));
         }
 
@@ -221,7 +240,10 @@ internal static class DryRunReport
                 result[row.Privilege] = list;
             }
 
-            list.Add(target(row));
+            if (list.Count < MaxItems)
+            {
+                list.Add(target(row));
+            }
         }
 
         return result;
@@ -230,7 +252,7 @@ internal static class DryRunReport
     private static JsonObject Annotations(IEnumerable<AnnotationRow> rows)
     {
         var result = new JsonObject();
-        foreach (var a in rows)
+        foreach (var a in rows.Take(MaxItems))
         {
             result[a.Name] = a.Value;
         }
@@ -238,7 +260,7 @@ internal static class DryRunReport
         return result;
     }
 
-    private static JsonArray Ids(IEnumerable<string> ids) => new(ids.Select(id => (JsonNode)id).ToArray());
+    private static JsonArray Ids(IEnumerable<string> ids) => new(ids.Take(MaxItems).Select(id => (JsonNode)id).ToArray());
 
     // Primary keys of Conjur's tables, in the order its diff queries sort them (resource_id, role_id, member_id first).
     private static readonly Comparer<PermissionRow> PermissionOrder = Comparer<PermissionRow>.Create((a, b) =>

@@ -135,14 +135,23 @@ internal sealed partial class PolicyLoader(
             return Errors.RecordNotFound(r.Account, "policy", r.Identifier);
         }
 
-        var resolved = resolvedPolicies.ParseAndResolve(r.Text, r.Account, r.Identifier, ownerId);
+        var resolved = resolvedPolicies.ParseAndResolve(r.Text, r.Account, r.Identifier, ownerId, settings.PolicyOptions, out var overCap);
+        if (resolved is null)
+        {
+            // Refused before the text is expanded, planned or written (issue 8, Medium 5): a dry run too.
+            var tooLarge = Errors.PolicyTooLarge(overCap!.DeclaredRows, overCap.Cap, overCap.Lines);
+            audit.Write(PolicyEvents.Failed(r, tooLarge.Message!));
+            return tooLarge;
+        }
+
         if (!resolved.Succeeded)
         {
             return Reject(r, resolved.Error);
         }
 
         r.Phases.Mark("parse and resolve");
-        var result = PolicyPlanner.Plan(resolved.Value, r.Mode, state, settings.PolicyOptions);
+        var caller = new PolicyCaller(r.Caller.RoleId, snapshot);
+        var result = PolicyPlanner.Plan(resolved.Value, r.Mode, state, settings.PolicyOptions, caller);
         if (!result.Succeeded)
         {
             return Reject(r, result.Error);
@@ -150,6 +159,12 @@ internal sealed partial class PolicyLoader(
 
         r.Phases.Mark("plan");
         var plan = result.Value;
+        if (!MayDelete(plan, caller))
+        {
+            audit.Write(PolicyEvents.Failed(r, "Forbidden"));
+            return Errors.Forbidden();
+        }
+
         if (StorableText.Check(plan) is { } unstorable)
         {
             return Reject(r, unstorable);
@@ -200,7 +215,7 @@ internal sealed partial class PolicyLoader(
 
         if (audit.Enabled)
         {
-            foreach (var e in PolicyEvents.ForPlan(r, plan, version))
+            foreach (var e in PolicyEvents.ForLoad(r, plan, version))
             {
                 audit.Write(e);
             }
@@ -218,6 +233,36 @@ internal sealed partial class PolicyLoader(
                 version,
                 plan.Warnings.Count > 0 ? plan.Warnings : null),
             statusCode: 201);
+    }
+
+    /// <summary>
+    /// Deleting a record needs what PUT needs for it (spec 2.5): <c>update</c> on its resource, for every record the
+    /// load deletes, whether named by <c>!delete</c>, left out of a PUT, or reached by the owner cascade. A role
+    /// without a resource (<c>!role</c>) needs <c>update</c> on the policy that defined it. The planner has already
+    /// dropped <c>!delete</c> of records the caller cannot see; a cascade that reaches one fails the whole load.
+    /// Head 403 as for PUT, naming nothing.
+    /// </summary>
+    private static bool MayDelete(PolicyPlan plan, PolicyCaller caller)
+    {
+        var snapshot = caller.Snapshot;
+        foreach (var resource in plan.Deletes.Resources)
+        {
+            if (!snapshot.IsAllowed(caller.RoleId, "update", resource.ResourceId))
+            {
+                return false;
+            }
+        }
+
+        foreach (var role in plan.Deletes.Roles)
+        {
+            if (!snapshot.ResourceExists(role.RoleId)
+                && (role.PolicyId is not { } definedBy || !snapshot.IsAllowed(caller.RoleId, "update", definedBy)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Debug, Message = "Loaded {PolicyId} ({Mode}): {Inserts} inserts, {Updates} updates, {Deletes} deletes; {Phases}")]

@@ -16,9 +16,14 @@ internal sealed class ResolvedPolicyCache
     private readonly LinkedList<(Key Key, ResolvedPolicy Policy)> _entries = new();
     private readonly Lock _lock = new();
 
-    /// <summary>Parses and resolves, or returns the result of the same text parsed and resolved before.</summary>
-    public PolicyResult<ResolvedPolicy> ParseAndResolve(string text, string account, string identifier, string ownerId)
+    /// <summary>
+    /// Parses and resolves, or returns the result of the same text parsed and resolved before. A text that declares
+    /// more rows than its cap (<see cref="PolicySize"/>) is not resolved at all: <paramref name="overCap"/> says by
+    /// how much, measured on the parsed statements before anything is expanded.
+    /// </summary>
+    public PolicyResult<ResolvedPolicy>? ParseAndResolve(string text, string account, string identifier, string ownerId, PolicyPlanOptions options, out PolicySize? overCap)
     {
+        overCap = null;
         var key = new Key(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))), text.Length, account, identifier, ownerId);
         lock (_lock)
         {
@@ -37,6 +42,13 @@ internal sealed class ResolvedPolicyCache
         if (!parsed.Succeeded)
         {
             return PolicyResult.Failure<ResolvedPolicy>(parsed.Error);
+        }
+
+        var size = PolicySize.Measure(parsed.Value, text, options);
+        if (size.IsOverCap)
+        {
+            overCap = size;
+            return null;
         }
 
         var resolved = PolicyResolver.Resolve(parsed.Value, account, identifier, ownerId);
