@@ -68,11 +68,11 @@ internal static class AuthnEndpoints
         // The body is the raw API key whatever the Content-Type: never form-decode it (spec 2.1, 11.2).
         var apiKey = await RawBody.ReadStringAsync(ctx.Request, 4096, ct) ?? "";
         var client = ClientAddresses.Get(ctx);
-        var (cred, keyOk, ipOk) = await credentials.CheckApiKeyAsync(roleId, apiKey.Trim(), client, ct);
+        var (found, keyOk, ipOk, restrictedTo) = await credentials.CheckApiKeyAsync(roleId, apiKey.Trim(), client, ct);
 
-        if (cred is null || !keyOk || !ipOk || roleId is null || account is null)
+        if (!found || !keyOk || !ipOk || roleId is null || account is null)
         {
-            var reason = cred is null ? $"CONJ00007E '{login}' not found"
+            var reason = !found ? $"CONJ00007E '{login}' not found"
                 : !keyOk ? "CONJ00002E Invalid credentials"
                 : $"CONJ00010E IP address {client} is not authorized";
             audit.Write(AuthnEvents.Authenticate(roleId, success: false, reason));
@@ -80,7 +80,7 @@ internal static class AuthnEndpoints
         }
 
         // The token carries the role's restriction as its cidr claim (spec 3.2): taken elsewhere, it does not work.
-        var token = await tokens.IssueAsync(account, roleId, ct, Restrictions.Parse(cred.RestrictedTo));
+        var token = await tokens.IssueAsync(account, roleId, ct, Restrictions.Parse(restrictedTo));
         if (token is null)
         {
             audit.Write(AuthnEvents.Authenticate(roleId, success: false, $"CONJ00008E Account '{account}' is not defined in Conjur"));
