@@ -8,6 +8,14 @@ using Secrets.Policy.Store;
 
 // Hot functions, each reported as a ratio to a baseline measured in the same run (docs/performance.md):
 //   dotnet run -c Release --project bench/Micro -- --filter '*' --inProcess
+// The authenticate timing comparison, interleaved (AuthenticateTimingBenchmarks.cs):
+//   dotnet run -c Release --project bench/Micro -- authn-timing 2000
+if (args is ["authn-timing", ..])
+{
+    await AuthenticateTimingInterleaved.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(AuthorizationBenchmarks).Assembly).Run(args);
 
 /// <summary>

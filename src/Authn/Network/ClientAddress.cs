@@ -15,7 +15,8 @@ public static class ClientAddress
     /// </summary>
     /// <param name="peer">
     /// The connection's remote address, or null when the transport has none (a Unix domain socket or an in-process
-    /// test server). Such a peer is local and is treated like loopback: a trusted hop.
+    /// test server). Such a peer is local and is treated like loopback: a trusted hop, unless
+    /// <see cref="TrustedProxies.TrustLoopback"/> is false, in which case the answer is <see cref="IPAddress.Loopback"/>.
     /// </param>
     /// <param name="forwardedFor">
     /// The <c>X-Forwarded-For</c> value, or null. Several header lines must be joined with commas in order
@@ -38,6 +39,11 @@ public static class ClientAddress
         if (current is not null && !trustedProxies.IsTrusted(current))
         {
             return current;
+        }
+
+        if (current is null && !trustedProxies.TrustLoopback)
+        {
+            return IPAddress.Loopback;
         }
 
         // Each proxy appends the address it saw, so entries are believed from the right only while the hop that

@@ -223,6 +223,13 @@ public static partial class AccessTokens
             return Fail(AccessTokenError.Invalid, "signature mismatch");
         }
 
+        // A valid signature has a twin, (r, n - s); we issue the low-s one only and accept nothing else, so a
+        // token has exactly one encoding (the fields are canonical base64url too, see Base64Codec).
+        if (!LowS.IsLow(signature))
+        {
+            return Fail(AccessTokenError.Invalid, "signature is not in the canonical low-s form");
+        }
+
         // 4. Claims (spec 3.3 steps 3-5), read only now that we know we wrote them.
         return ReadClaims(payloadBytes, trusted.Account, kid, now);
     }

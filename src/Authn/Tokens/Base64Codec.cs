@@ -19,21 +19,33 @@ internal static class Base64Codec
         Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
 
     /// <summary>
-    /// Decodes one field of the token JSON: the URL-safe alphabet only, padding optional (Ruby's
-    /// <c>urlsafe_decode64</c> accepts both since 2.3). The strict alphabet also guarantees the field is ASCII, so
-    /// the signing input is exactly the bytes the signer saw.
+    /// Decodes one field of the token JSON, accepting only the one encoding <see cref="EncodeUrlSafePadded"/>
+    /// writes: the URL-safe alphabet, <c>=</c> padding to a multiple of four, and zero unused bits in the last
+    /// character. Ruby's <c>urlsafe_decode64</c> also takes the unpadded form, but a signed field with several
+    /// spellings lets one token exist in several byte forms (a different cache key, a different audit value, a
+    /// replay that a byte comparison misses), so we accept the canonical one only. The strict alphabet also
+    /// guarantees the field is ASCII, so the signing input is exactly the bytes the signer saw.
     /// </summary>
     public static bool TryDecodeUrlSafe(string text, out byte[] bytes)
     {
         var body = text.AsSpan().TrimEnd('=');
         var padding = text.Length - body.Length;
-        if (padding > 2 || (padding > 0 && text.Length % 4 != 0) || body.ContainsAnyExcept(UrlSafeAlphabet))
+        if (text.Length % 4 != 0 || padding > 2 || body.ContainsAnyExcept(UrlSafeAlphabet)
+            || !TryDecodeUnpadded(body.ToString().Replace('-', '+').Replace('_', '/'), out bytes))
         {
             bytes = [];
             return false;
         }
 
-        return TryDecodeUnpadded(body.ToString().Replace('-', '+').Replace('_', '/'), out bytes);
+        // Padding and the alphabet are now right; re-encoding catches non-zero unused bits ("QR==" decodes to the
+        // same byte as "QQ==").
+        if (!string.Equals(EncodeUrlSafePadded(bytes), text, StringComparison.Ordinal))
+        {
+            bytes = [];
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -57,7 +57,8 @@ public sealed class TokenSigningKey : IDisposable
     /// <summary>Clears the private key from memory.</summary>
     public void Dispose() => _pool.Clear();
 
-    internal byte[] Sign(ReadOnlySpan<byte> signingInput) => _pool.SignData(signingInput);
+    // Always the low-s form (see LowS): the verifier refuses the other one.
+    internal byte[] Sign(ReadOnlySpan<byte> signingInput) => LowS.Normalize(_pool.SignData(signingInput));
 
     internal static void EnsureP256(ECCurve curve)
     {

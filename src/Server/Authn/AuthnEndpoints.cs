@@ -36,12 +36,15 @@ internal static class AuthnEndpoints
         var (basic, roleId, cred, ok) = await credentials.VerifyBasicAsync(ctx.Request.Headers.Authorization.ToString(), account, ct);
         var foreignRole = ctx.Request.Query.ContainsKey("role") && !RoleParamNamesSelf(ctx.Request.Query["role"].ToString(), account, roleId);
 
-        if (cred is null || roleId is null || !ok || foreignRole)
+        var client = ClientAddresses.Get(ctx);
+        var ipOk = cred is not null && Restrictions.Allows(cred.RestrictedTo, client);
+        if (cred is null || roleId is null || !ok || foreignRole || !ipOk)
         {
             var reason = basic is null ? "CONJ00001E Basic authentication required"
                 : cred is null ? $"CONJ00007E '{basic.Value.Login}' not found"
                 : foreignRole ? "Operation attempted against foreign user"
-                : "CONJ00002E Invalid credentials";
+                : !ok ? "CONJ00002E Invalid credentials"
+                : $"CONJ00010E IP address {client} is not authorized";
             audit.Write(AuthnEvents.Login(roleId, success: false, reason));
             return Errors.Unauthorized();
         }
@@ -64,21 +67,20 @@ internal static class AuthnEndpoints
 
         // The body is the raw API key whatever the Content-Type: never form-decode it (spec 2.1, 11.2).
         var apiKey = await RawBody.ReadStringAsync(ctx.Request, 4096, ct) ?? "";
-        var cred = roleId is not null ? await credentials.FindAsync(roleId, ct) : null;
-        var keyOk = credentials.VerifyApiKey(cred, apiKey.Trim());
         var client = ClientAddresses.Get(ctx);
-        var ipOk = cred is not null && Restrictions.Allows(cred.RestrictedTo, client);
+        var (found, keyOk, ipOk, restrictedTo) = await credentials.CheckApiKeyAsync(roleId, apiKey.Trim(), client, ct);
 
-        if (cred is null || !keyOk || !ipOk || roleId is null || account is null)
+        if (!found || !keyOk || !ipOk || roleId is null || account is null)
         {
-            var reason = cred is null ? $"CONJ00007E '{login}' not found"
+            var reason = !found ? $"CONJ00007E '{login}' not found"
                 : !keyOk ? "CONJ00002E Invalid credentials"
                 : $"CONJ00010E IP address {client} is not authorized";
             audit.Write(AuthnEvents.Authenticate(roleId, success: false, reason));
             return Errors.Unauthorized();
         }
 
-        var token = await tokens.IssueAsync(account, roleId, ct);
+        // The token carries the role's restriction as its cidr claim (spec 3.2): taken elsewhere, it does not work.
+        var token = await tokens.IssueAsync(account, roleId, ct, Restrictions.Parse(restrictedTo));
         if (token is null)
         {
             audit.Write(AuthnEvents.Authenticate(roleId, success: false, $"CONJ00008E Account '{account}' is not defined in Conjur"));
@@ -115,6 +117,13 @@ internal static class AuthnEndpoints
         if (cred is null || roleId is null || !ok)
         {
             audit.Write(AuthnEvents.Password(roleId, false, "CONJ00002E Invalid credentials"));
+            return Errors.Unauthorized();
+        }
+
+        // restricted_to binds every use of the credential, not only authenticate (issue 8).
+        if (!Restrictions.Allows(cred.RestrictedTo, ClientAddresses.Get(ctx)))
+        {
+            audit.Write(AuthnEvents.Password(roleId, false, $"CONJ00010E IP address {ClientAddresses.Get(ctx)} is not authorized"));
             return Errors.Unauthorized();
         }
 
@@ -172,6 +181,12 @@ internal static class AuthnEndpoints
         if (cred is null || roleId is null || !ok)
         {
             audit.Write(AuthnEvents.Rotate(roleId, roleId, false, "CONJ00002E Invalid credentials"));
+            return Errors.Unauthorized();
+        }
+
+        if (!Restrictions.Allows(cred.RestrictedTo, ClientAddresses.Get(ctx)))
+        {
+            audit.Write(AuthnEvents.Rotate(roleId, roleId, false, $"CONJ00010E IP address {ClientAddresses.Get(ctx)} is not authorized"));
             return Errors.Unauthorized();
         }
 

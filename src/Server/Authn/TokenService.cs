@@ -115,8 +115,11 @@ internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvi
     private const int VerifiedCacheSize = 50_000;
     private readonly ConcurrentDictionary<string, VerifiedAccessToken> _verified = new(StringComparer.Ordinal);
 
-    /// <summary>The token JSON for a role, or null when the account has no signing key.</summary>
-    public Task<string?> IssueAsync(string account, string roleId, CancellationToken ct)
+    /// <summary>
+    /// The token JSON for a role, or null when the account has no signing key. <paramref name="cidrs"/> (the
+    /// role's restricted_to) becomes the token's cidr claim; entries that do not parse could never match and are left out.
+    /// </summary>
+    public Task<string?> IssueAsync(string account, string roleId, CancellationToken ct, IReadOnlyList<string>? cidrs = null)
     {
         _ = ct;
         var key = keys.SigningKey(account);
@@ -132,7 +135,8 @@ internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvi
             ttl = TimeSpan.FromSeconds(1);
         }
 
-        return Task.FromResult<string?>(AccessTokens.Issue(key, login, time.GetUtcNow(), ttl));
+        var claim = cidrs?.Where(c => CidrRestriction.TryParse(c, out _)).ToList();
+        return Task.FromResult<string?>(AccessTokens.Issue(key, login, time.GetUtcNow(), ttl, claim));
     }
 
     public TokenOutcome Verify(string? header, IPAddress? client)
@@ -206,7 +210,7 @@ internal static class ClientAddressMiddleware
     public static void UseClientAddress(this WebApplication app)
     {
         var network = app.Services.GetRequiredService<NetworkOptions>();
-        var trusted = new TrustedProxies(network.TrustedProxies);
+        var trusted = network.ToTrustedProxies();
         app.Use((ctx, next) =>
         {
             var forwarded = ctx.Request.Headers["X-Forwarded-For"];

@@ -15,8 +15,14 @@ internal sealed record TokenOptions(TimeSpan UserTtl, TimeSpan HostTtl)
     public static readonly TimeSpan Max = TimeSpan.FromHours(5);
 }
 
-/// <summary>Proxies whose X-Forwarded-For is trusted (loopback always is, spec 1.3).</summary>
-internal sealed record NetworkOptions(IReadOnlyList<IPNetwork> TrustedProxies);
+/// <summary>
+/// Proxies whose X-Forwarded-For is trusted (spec 1.3): the configured networks, plus loopback unless
+/// SECRETS_TRUST_LOOPBACK_PROXY is false (then no proxy at all is trusted when none is configured).
+/// </summary>
+internal sealed record NetworkOptions(IReadOnlyList<IPNetwork> TrustedProxies, bool TrustLoopback = true)
+{
+    public global::Secrets.Authn.Network.TrustedProxies ToTrustedProxies() => new(TrustedProxies, TrustLoopback);
+}
 
 /// <summary>Where RFC 5424 audit records go: "stdout", "none", or a file path.</summary>
 internal sealed record AuditOptions(string Sink);
@@ -154,7 +160,7 @@ internal static class SettingsLoader
             Database = database,
             Encryption = encryption,
             Tokens = tokens,
-            Network = new NetworkOptions(proxies),
+            Network = new NetworkOptions(proxies, Boolean(env, true, "SECRETS_TRUST_LOOPBACK_PROXY")),
             Audit = new AuditOptions(First(env, "SECRETS_AUDIT") ?? "stdout"),
             Limits = new LimitsOptions(
                 Integer(env, "SECRETS_MAX_REQUEST_BODY_BYTES", 16L * 1024 * 1024, 1024, long.MaxValue),

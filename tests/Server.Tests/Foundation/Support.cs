@@ -114,8 +114,31 @@ internal static class TokenForge
     {
         var protectedPart = UrlSafe(Encoding.UTF8.GetBytes(headerJson));
         var payloadPart = UrlSafe(Encoding.UTF8.GetBytes(claimsJson));
-        var signature = key.SignData(Encoding.ASCII.GetBytes($"{protectedPart}.{payloadPart}"), HashAlgorithmName.SHA256);
+        var signature = LowS(key.SignData(Encoding.ASCII.GetBytes($"{protectedPart}.{payloadPart}"), HashAlgorithmName.SHA256));
         return $"{{\"protected\":\"{protectedPart}\",\"payload\":\"{payloadPart}\",\"signature\":\"{UrlSafe(signature)}\"}}";
+    }
+
+    /// <summary>The P-256 group order n.</summary>
+    public static readonly System.Numerics.BigInteger Order = new(
+        Convert.FromHexString("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551"), isUnsigned: true, isBigEndian: true);
+
+    /// <summary>The server accepts only the low-s form of a signature (r, s ≤ n/2); this returns it.</summary>
+    public static byte[] LowS(byte[] signature)
+    {
+        var s = new System.Numerics.BigInteger(signature.AsSpan(32), isUnsigned: true, isBigEndian: true);
+        return s <= Order >> 1 ? signature : WithS(signature, Order - s);
+    }
+
+    /// <summary>The other signature of the same bytes, (r, n − s).</summary>
+    public static byte[] Twin(byte[] signature) =>
+        WithS(signature, Order - new System.Numerics.BigInteger(signature.AsSpan(32), isUnsigned: true, isBigEndian: true));
+
+    private static byte[] WithS(byte[] signature, System.Numerics.BigInteger s)
+    {
+        var result = new byte[64];
+        signature.AsSpan(0, 32).CopyTo(result);
+        s.TryWriteBytes(result.AsSpan(64 - s.GetByteCount(isUnsigned: true)), out _, isUnsigned: true, isBigEndian: true);
+        return result;
     }
 
     public static string UrlSafe(byte[] bytes) => Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
