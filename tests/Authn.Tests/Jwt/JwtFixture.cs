@@ -34,14 +34,14 @@ public abstract class JwtFixture
 
     protected static long Seconds(DateTimeOffset time) => time.ToUnixTimeSeconds();
 
-    /// <summary>The claims of a good token: our issuer and audience, issued now, valid 10 minutes.</summary>
-    protected static Dictionary<string, object?> GoodClaims() => new()
+    /// <summary>The claims of a good token: our issuer and audience, issued now (the fake clock), valid 10 minutes.</summary>
+    protected Dictionary<string, object?> GoodClaims() => new()
     {
         ["iss"] = Issuer,
         ["sub"] = "workload",
         ["aud"] = Audience,
-        ["iat"] = Seconds(Now),
-        ["exp"] = Seconds(Now.AddMinutes(10)),
+        ["iat"] = Seconds(Time.GetUtcNow()),
+        ["exp"] = Seconds(Time.GetUtcNow().AddMinutes(10)),
     };
 
     protected static string Json(object value) => JsonSerializer.Serialize(value);
@@ -63,7 +63,7 @@ public abstract class JwtFixture
     }
 
     /// <summary>A token signed by <paramref name="key"/> with its own kid and alg, with changed claims.</summary>
-    protected static string Token(TestKey key, Action<Dictionary<string, object?>>? change = null)
+    protected string Token(TestKey key, Action<Dictionary<string, object?>>? change = null)
     {
         var claims = GoodClaims();
         change?.Invoke(claims);
