@@ -226,7 +226,9 @@ public sealed class FetchingKeysOverHttp : JwtFixture, IAsyncLifetime
             await Task.Delay(300);
             await context.Response.WriteAsync(_jwks);
         });
-        using var source = JwksSource();
+
+        // No rate limit, so only the single flight can keep the waiters from fetching again.
+        using var source = JwksSource(new RemoteKeySourceOptions { AllowHttp = true, MinRefreshInterval = TimeSpan.Zero });
 
         var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(async () => await Validate(Token(Rsa), source))));
 
