@@ -30,7 +30,8 @@ internal static class Base64UrlStrict
             return false;
         }
 
-        // Non-canonical trailing bits ("eA" and "eB" both decode to "x") are refused by re-encoding.
+        // Non-canonical trailing bits ("eA" and "eB" both decode to "x") are refused by re-encoding. The .NET 10
+        // decoder already refuses them itself; the comparison keeps the guarantee independent of that behaviour.
         return Base64Url.EncodeToString(bytes).AsSpan().SequenceEqual(text);
     }
 
