@@ -115,13 +115,17 @@ internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvi
     private const int VerifiedCacheSize = 50_000;
     private readonly ConcurrentDictionary<string, VerifiedAccessToken> _verified = new(StringComparer.Ordinal);
 
-    /// <summary>The token JSON for a role, or null when the account has no signing key.</summary>
+    /// <summary>
+    /// The token JSON for a role, or null when the account has no signing key or the role may not hold a token: its
+    /// <c>sub</c> must parse back to exactly this role, a user or a host (issue 8: the user <c>user/admin</c> would
+    /// otherwise get the <c>sub</c> of <c>admin</c>).
+    /// </summary>
     public Task<string?> IssueAsync(string account, string roleId, CancellationToken ct)
     {
         _ = ct;
         var key = keys.SigningKey(account);
-        var login = global::Secrets.Authn.Roles.RoleIds.ToLogin(roleId);
-        if (key is null || login is null)
+        if (key is null || !global::Secrets.Authn.Roles.RoleIds.CanHoldCredentials(roleId)
+            || !global::Secrets.Authn.Roles.RoleIds.TryGetLogin(roleId, out var login))
         {
             return Task.FromResult<string?>(null);
         }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Roles;
 using Secrets.Server.Authn;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
@@ -67,6 +68,16 @@ internal static class TokenAuthentication
             }
 
             var caller = outcome.Caller!;
+
+            // Issue 8: the token speaks for the role its `sub` parses to only when that role's login is exactly the
+            // `sub` and the role may hold a token at all. A token issued before this rule to the user `user/admin`
+            // (sub `user/admin`, which parses to the user `admin`) is refused here.
+            if (!RoleIds.CanHoldCredentials(caller.RoleId) || !RoleIds.TryGetLogin(caller.RoleId, out var login)
+                || !string.Equals(login, caller.Login, StringComparison.Ordinal))
+            {
+                await Errors.InvalidToken().ExecuteAsync(ctx);
+                return;
+            }
 
             // A valid token for a role that no longer exists: head 403 (spec 1.2). The snapshot answers (and is then
             // reused by the handler's decisions), so this costs no query of its own.
