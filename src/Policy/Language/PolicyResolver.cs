@@ -483,7 +483,8 @@ public static class PolicyResolver
         {
             if (id.Contains('.', StringComparison.Ordinal) && HasDotSegment(id))
             {
-                throw Error(PolicyMessages.DotSegment(id), at);
+                // Structural, so that the HTTP answer carries the line and column (issue 8 asks for them).
+                throw new PolicyErrorException(PolicyError.Structural(PolicyMessages.DotSegment(id), at.Line, at.Column));
             }
         }
 

@@ -45,6 +45,15 @@ internal static class TokenAuthentication
         app.Use(async (ctx, next) =>
         {
             var endpoint = ctx.GetEndpoint();
+
+            // Issue 8 (medium 6), for every route in one place: an id in the path may not have a `.` or `..` segment.
+            // Purely syntactic, so answering it before the token check reveals nothing.
+            if (endpoint is not null && PathSegments.HasDotSegment(ctx))
+            {
+                await Errors.DotSegmentInId().ExecuteAsync(ctx);
+                return;
+            }
+
             var use = endpoint?.Metadata.GetMetadata<TokenUseMetadata>()?.Use ?? (endpoint is null ? TokenUse.Ignored : TokenUse.Required);
             if (use == TokenUse.Ignored)
             {

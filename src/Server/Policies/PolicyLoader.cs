@@ -150,7 +150,7 @@ internal sealed partial class PolicyLoader(
 
         r.Phases.Mark("plan");
         var plan = result.Value;
-        if (StorableText.Check(plan) is { } unstorable)
+        if ((StorableText.Check(plan) ?? HostFactories.EnrolledHosts.CheckDeclarations(resolved.Value, state)) is { } unstorable)
         {
             return Reject(r, unstorable);
         }
