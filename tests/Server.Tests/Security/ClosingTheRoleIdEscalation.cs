@@ -114,6 +114,37 @@ public abstract class ClosingTheRoleIdEscalation(ServerFixture f)
         }
     }
 
+    [Fact]
+    public async Task Every_role_a_load_returns_an_api_key_for_logs_in_as_itself_with_its_login()
+    {
+        using var admin = await f.AdminClientAsync();
+        var tag = Unique("odd");
+        var text = string.Join(
+            '\n',
+            $"- !user user/{tag}",
+            $"- !user host/{tag}",
+            $"- !user a/b/{tag}",
+            $"- !user \"{tag}@dev-db\"",
+            $"- !user \"ü-{tag}:x\"",
+            $"- !host user/{tag}",
+            $"- !host \"{tag}:a:b\"",
+            $"- !host \"é/日本/{tag}@x\"",
+            $"- !host {tag}.example.com",
+            "");
+
+        var load = await PostAsync(admin, "root", text);
+
+        Assert.True(load.Status == 201, load.Body);
+        Assert.Equal(9, load.CreatedRoles.Count);
+        foreach (var (roleId, apiKey) in load.CreatedRoles)
+        {
+            Assert.True(global::Secrets.Authn.Roles.RoleIds.TryGetLogin(roleId, out var login), roleId);
+            using var client = await f.ClientForAsync(login, apiKey);
+            using var whoami = await client.GetAsync("/whoami");
+            Assert.Equal(login, JsonDocument.Parse(await whoami.Content.ReadAsStringAsync()).RootElement.GetProperty("username").GetString());
+        }
+    }
+
     /// <summary>
     /// A user who owns the branch <paramref name="branch"/> (a name the exploit needs literally), and a variable only
     /// admin may read. Returns the owner's client and the variable's identifier.
