@@ -45,6 +45,13 @@ internal static class PathSegments
     /// </summary>
     public static bool HasDotSegment(HttpContext ctx)
     {
+        // Every request passes here: without a '.' raw or encoded there is nothing to decode.
+        var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ctx.Request.Path.Value ?? "";
+        if (!raw.Contains('.', StringComparison.Ordinal) && !raw.Contains("%2e", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
         var segments = Decoded(ctx);
         if (segments is null)
         {

@@ -56,6 +56,8 @@ public abstract class RefusingDotSegmentsInIds(ServerFixture f)
     [InlineData("GET", "/secrets/{0}/variable/dev/.%2Fdb")]
     [InlineData("GET", "/resources/{0}/variable/..%2Fx")]
     [InlineData("GET", "/resources/{0}/variable/a%2F.")]
+    [InlineData("GET", "/resources/{0}/variable/a%2F%2E%2E%2Fb")]
+    [InlineData("GET", "/secrets/{0}/variable/a%2F%2e")]
     [InlineData("GET", "/roles/{0}/user/..%2Fadmin")]
     [InlineData("GET", "/roles/{0}/host/prod%2F..%2Fadmin")]
     [InlineData("GET", "/public_keys/{0}/user/..%2Fadmin")]
