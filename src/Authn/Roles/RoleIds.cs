@@ -5,11 +5,17 @@ namespace Secrets.Authn.Roles;
 /// <c>authenticate</c>) and a full role id <c>account:kind:identifier</c>.
 /// </summary>
 /// <remarks>
-/// Only users and hosts hold credentials, so only they have logins. A login is <c>user/&lt;id&gt;</c> or
-/// <c>host/&lt;id&gt;</c> when it starts with one of those two kinds, and a user id otherwise (spec 1.2 and 2.1:
-/// <c>alice</c>, <c>alice@dev-db</c>, <c>user/alice</c>, <c>host/app/01</c>). Conjur takes any first segment as the
-/// kind; we deliberately recognise only the two credential-bearing kinds, so <c>group/x</c> reads as the user
-/// <c>group/x</c> and can never name a group.
+/// <para>
+/// Conjur's rule (spec 3.3 step 5, Conjur's <c>Role.roleid_from_username</c> and <c>Role#login</c>): a login
+/// <c>a/b</c> is the role of kind <c>a</c> and id <c>b</c> (split on the first <c>/</c>), a login without <c>/</c> is
+/// a user; the login of a user is its id and the login of any other role is <c>kind/id</c>.
+/// </para>
+/// <para>
+/// The two directions are not inverse for every id: the user <c>user/admin</c> would have the login
+/// <c>user/admin</c>, which parses back as the user <c>admin</c>. Such a role has no login at all
+/// (<see cref="TryGetLogin"/>), and <see cref="CanHoldCredentials"/> is the one rule every place that creates
+/// credentials or issues or accepts a token asks (issue 8: a branch named <c>user</c> could otherwise mint admin).
+/// </para>
 /// </remarks>
 public static class RoleIds
 {
@@ -19,8 +25,9 @@ public static class RoleIds
     /// <summary>
     /// The role id a login stands for in <paramref name="account"/>: <c>alice</c> → <c>acct:user:alice</c>,
     /// <c>user/alice</c> → <c>acct:user:alice</c>, <c>host/app/01</c> → <c>acct:host:app/01</c>,
-    /// <c>alice@dev-db</c> → <c>acct:user:alice@dev-db</c>. Null when the account is empty or contains <c>:</c>, or
-    /// the login or its identifier part is empty.
+    /// <c>alice@dev-db</c> → <c>acct:user:alice@dev-db</c>, <c>group/ops</c> → <c>acct:group:ops</c>. Null when the
+    /// account is empty or contains <c>:</c>, or the kind or identifier is empty, or the kind contains <c>:</c> (the
+    /// role id would split elsewhere).
     /// </summary>
     public static string? FromLogin(string account, string login)
     {
@@ -29,14 +36,20 @@ public static class RoleIds
             return null;
         }
 
-        var (kind, identifier) = SplitLogin(login);
-        return identifier.Length == 0 ? null : string.Concat(account, ":", kind, ":", identifier);
+        var slash = login.IndexOf('/', StringComparison.Ordinal);
+        var (kind, identifier) = slash < 0 ? (UserKind, login) : (login[..slash], login[(slash + 1)..]);
+        if (kind.Length == 0 || identifier.Length == 0 || kind.Contains(':', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return string.Concat(account, ":", kind, ":", identifier);
     }
 
     /// <summary>
-    /// The login of a full role id: <c>acct:user:alice</c> → <c>alice</c>, <c>acct:host:app/01</c> →
+    /// Conjur's login of a full role id: <c>acct:user:alice</c> → <c>alice</c>, <c>acct:host:app/01</c> →
     /// <c>host/app/01</c>, any other kind → <c>kind/identifier</c>. Null when <paramref name="roleId"/> is not a full
-    /// id.
+    /// id. This string need not parse back to the role; use <see cref="TryGetLogin"/> wherever it must.
     /// </summary>
     public static string? ToLogin(string roleId)
     {
@@ -47,6 +60,32 @@ public static class RoleIds
 
         return kind == UserKind ? identifier : string.Concat(kind, "/", identifier);
     }
+
+    /// <summary>
+    /// The login of <paramref name="roleId"/> when it parses back to exactly that role
+    /// (<c>FromLogin(account, login) == roleId</c>); false otherwise, e.g. for the user <c>user/admin</c> or
+    /// <c>dev/alice</c>, whose logins would name the user <c>admin</c> and a role of kind <c>dev</c>.
+    /// </summary>
+    public static bool TryGetLogin(string roleId, out string login)
+    {
+        login = string.Empty;
+        if (!TrySplit(roleId, out var account, out _, out _) || ToLogin(roleId) is not { } candidate
+            || !string.Equals(FromLogin(account, candidate), roleId, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        login = candidate;
+        return true;
+    }
+
+    /// <summary>
+    /// True when <paramref name="roleId"/> may have credentials and access tokens: a user or a host (Conjur gives
+    /// credentials to nothing else) whose login round-trips (<see cref="TryGetLogin"/>). Credentials are created,
+    /// tokens issued and tokens accepted only for such roles.
+    /// </summary>
+    public static bool CanHoldCredentials(string roleId) =>
+        TrySplit(roleId, out _, out var kind, out _) && kind is UserKind or HostKind && TryGetLogin(roleId, out _);
 
     /// <summary>
     /// Splits a full id <c>account:kind:identifier</c> on its first two colons only (the identifier may contain
@@ -71,20 +110,5 @@ public static class RoleIds
         kind = fullId[(first + 1)..second];
         identifier = fullId[(second + 1)..];
         return true;
-    }
-
-    private static (string Kind, string Identifier) SplitLogin(string login)
-    {
-        var slash = login.IndexOf('/', StringComparison.Ordinal);
-        if (slash > 0)
-        {
-            var prefix = login[..slash];
-            if (prefix is UserKind or HostKind)
-            {
-                return (prefix, login[(slash + 1)..]);
-            }
-        }
-
-        return (UserKind, login);
     }
 }

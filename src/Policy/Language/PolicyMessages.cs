@@ -57,6 +57,8 @@ internal static class PolicyMessages
 
     public static string IllegalAbsoluteId(string id) => $"Illegal absolute id: {id}";
 
+    public static string DotSegment(string id) => $"Invalid id: {id} ('.' and '..' may not be segments of an id)";
+
     public static string DeclaredMoreThanOnce(string record) => $"{record} is declared more than once";
 
     public static string DependencyCycle(string first, string second) =>

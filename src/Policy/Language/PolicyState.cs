@@ -97,6 +97,9 @@ public sealed class PolicyState
     /// <summary>True when a resource with this full id exists.</summary>
     public bool ResourceExists(string resourceId) => ResourceIndex.ContainsKey(resourceId);
 
+    /// <summary>The resource row with this full id, or null.</summary>
+    public ResourceRow? FindResource(string resourceId) => ResourceIndex.GetValueOrDefault(resourceId);
+
     /// <summary>True when a role or a resource with this full id exists anywhere in the account.</summary>
     public bool Exists(string id) => RoleIndex.ContainsKey(id) || ResourceIndex.ContainsKey(id);
 

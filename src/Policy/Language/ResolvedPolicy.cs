@@ -39,8 +39,12 @@ public sealed record ResolvedRecord
     /// <summary>1-based column of the declaration.</summary>
     public int Column { get; init; }
 
-    /// <summary>True for users and hosts, which have credentials and get an API key when created.</summary>
-    public bool HasCredentials => HasRole && Kind is "user" or "host";
+    /// <summary>
+    /// True for <c>!user</c> and <c>!host</c> records, which have credentials and get an API key when created. A
+    /// <c>!role</c> never does, whatever its kind: Conjur creates credentials only for users and hosts (issue 8).
+    /// The Server also gives none to a role whose login does not parse back to it (<c>RoleIds.CanHoldCredentials</c>).
+    /// </summary>
+    public bool HasCredentials { get; init; }
 }
 
 /// <summary>A role membership written by <c>!grant</c>/<c>!revoke</c>, or implied by a host factory's layers.</summary>

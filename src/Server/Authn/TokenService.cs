@@ -116,15 +116,17 @@ internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvi
     private readonly ConcurrentDictionary<string, VerifiedAccessToken> _verified = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The token JSON for a role, or null when the account has no signing key. <paramref name="cidrs"/> (the
-    /// role's restricted_to) becomes the token's cidr claim; entries that do not parse could never match and are left out.
+    /// The token JSON for a role, or null when the account has no signing key or the role may not hold a token: its
+    /// <c>sub</c> must parse back to exactly this role, a user or a host (issue 8: the user <c>user/admin</c> would
+    /// otherwise get the <c>sub</c> of <c>admin</c>). <paramref name="cidrs"/> (the role's restricted_to) becomes the
+    /// token's cidr claim; entries that do not parse could never match and are left out.
     /// </summary>
     public Task<string?> IssueAsync(string account, string roleId, CancellationToken ct, IReadOnlyList<string>? cidrs = null)
     {
         _ = ct;
         var key = keys.SigningKey(account);
-        var login = global::Secrets.Authn.Roles.RoleIds.ToLogin(roleId);
-        if (key is null || login is null)
+        if (key is null || !global::Secrets.Authn.Roles.RoleIds.CanHoldCredentials(roleId)
+            || !global::Secrets.Authn.Roles.RoleIds.TryGetLogin(roleId, out var login))
         {
             return Task.FromResult<string?>(null);
         }

@@ -57,6 +57,10 @@ internal static class HostFactoryEndpoints
 
         var (account, kind, identifier) = parts;
         factoryId = factoryParam;
+        if (PathSegments.IsOrHoldsDotSegment(identifier))
+        {
+            return Fail(Errors.DotSegmentInId());
+        }
 
         // Authorization before anything about the factory is revealed: a resource of another account is simply absent.
         var snapshot = await authz.GetAsync(db, caller.Account, ct);
@@ -183,13 +187,20 @@ internal static class HostFactoryEndpoints
         }
 
         var hostId = $"{row.Account}:host:{id}";
-        if (HostFactoryInput.IsReservedHostId(id))
+        if (!HostFactoryInput.IsAllowedHostId(id))
         {
             audit.Write(HostFactoryEvents.HostEnrollFailed(factoryId, hostId, $"Invalid id: {id}"));
             return Errors.InvalidHostId(id);
         }
 
-        var result = await enrollment.EnrollAsync(row.Account, factoryId, id, p.Map("annotations"), ct);
+        var annotations = p.Map("annotations");
+        if (HostFactoryInput.FirstReservedAnnotation(annotations) is { } reserved)
+        {
+            audit.Write(HostFactoryEvents.HostEnrollFailed(factoryId, hostId, $"Reserved annotation: {reserved}"));
+            return Errors.ReservedAnnotation(reserved);
+        }
+
+        var result = await enrollment.EnrollAsync(row.Account, factoryId, id, annotations, ct);
         switch (result.Outcome)
         {
             case EnrollmentOutcome.Forbidden:

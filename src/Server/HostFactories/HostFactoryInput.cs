@@ -91,9 +91,57 @@ internal static class HostFactoryInput
         return true;
     }
 
-    /// <summary>Spec 2.8 and 9: a host-factory host may not live under <c>conjur/</c> (reserved for authenticators).</summary>
-    public static bool IsReservedHostId(string id) =>
-        id.StartsWith("conjur/", StringComparison.Ordinal) || id.StartsWith("/conjur/", StringComparison.Ordinal);
+    /// <summary>
+    /// Issue 8 (medium 4): the ids a host factory may enroll. The id is not namespaced by the factory's policy (as in
+    /// Conjur), so it is at least confined: no <c>:</c>, no empty, <c>.</c> or <c>..</c> segment (hence no leading
+    /// or trailing <c>/</c>), and not <c>conjur</c> or under <c>conjur/</c> in any letter case (reserved for
+    /// authenticators, spec 2.8 and 9). Conjur accepts all of these.
+    /// </summary>
+    public static bool IsAllowedHostId(string id)
+    {
+        if (id.Contains(':', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var segments = id.Split('/');
+        if (string.Equals(segments[0], "conjur", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        foreach (var segment in segments)
+        {
+            if (segment is "" or "." or "..")
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Issue 8 (medium 3): annotations an enrollment may not set, because authenticators decide who may log in as a
+    /// host from them: names under <c>authn*/</c> (<c>authn/api-key</c>, <c>authn-jwt/…</c>), <c>conjur/</c> and
+    /// <c>kubernetes/</c>, in any letter case. Null when every name is allowed, else the first one refused.
+    /// </summary>
+    public static string? FirstReservedAnnotation(IReadOnlyList<KeyValuePair<string, string>> annotations)
+    {
+        foreach (var (name, _) in annotations)
+        {
+            var slash = name.IndexOf('/', StringComparison.Ordinal);
+            var first = slash < 0 ? name : name[..slash];
+            if (first.StartsWith("authn", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(first, "conjur", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(first, "kubernetes", StringComparison.OrdinalIgnoreCase))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// The raw token of <c>Authorization: Token token="…"</c> (spec 2.8: not base64, unlike an access token);

@@ -233,6 +233,13 @@ internal static class Errors
 
     public static ConjurError InvalidHostId(string id) => ArgumentError($"Invalid id: {id}");
 
+    /// <summary>Issue 8: an id in a request path or parameter with a `.` or `..` segment (dots inside a segment are fine).</summary>
+    public static ConjurError DotSegmentInId() => ArgumentError("Invalid id: '.' and '..' may not be segments of an id");
+
+    /// <summary>Issue 8: enrollment may not set the annotations authenticators trust (authn*/, conjur/, kubernetes/).</summary>
+    public static ConjurError ReservedAnnotation(string name) =>
+        ArgumentError($"Annotation '{name}' is reserved: names under authn*/, conjur/ and kubernetes/ may be set only by policy");
+
     // Resources, roles and rotation of another role's API key (spec 2.1, 2.6, 2.7, 9). Conjur raises the paging
     // messages as UnprocessableEntity, hence unprocessable_entity rather than argument_error.
     public static ConjurError LimitInvalid() =>

@@ -37,6 +37,52 @@ internal static class PathSegments
         return result;
     }
 
+    /// <summary>
+    /// Issue 8 (medium 6): true when a segment of the path, raw or once decoded (<c>a%2F..%2Fb</c> is one segment whose
+    /// value is <c>a/../b</c>), is <c>.</c> or <c>..</c>. No route has such a literal segment, so it can only be part
+    /// of an id, and ids may not have them (they would escape their namespace, as <c>dev/../prod</c> does). Dots inside
+    /// a segment (<c>db.password</c>, <c>app.example.com</c>, <c>..x</c>) are ordinary characters.
+    /// </summary>
+    public static bool HasDotSegment(HttpContext ctx)
+    {
+        // Every request passes here: without a '.' raw or encoded there is nothing to decode.
+        var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ctx.Request.Path.Value ?? "";
+        if (!raw.Contains('.', StringComparison.Ordinal) && !raw.Contains("%2e", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var segments = Decoded(ctx);
+        if (segments is null)
+        {
+            return false; // not decodable at all: the handler answers as it does for any such path
+        }
+
+        foreach (var segment in segments)
+        {
+            if (segment.Contains('.', StringComparison.Ordinal) && IsOrHoldsDotSegment(segment))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when <paramref name="id"/>, split on '/', has a <c>.</c> or <c>..</c> part.</summary>
+    public static bool IsOrHoldsDotSegment(string id)
+    {
+        foreach (var part in id.Split('/'))
+        {
+            if (part is "." or "..")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Segment <paramref name="index"/> (0-based), decoded.</summary>
     public static string? At(HttpContext ctx, int index)
     {

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Roles;
 using Secrets.Server.Authn;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
@@ -44,6 +45,15 @@ internal static class TokenAuthentication
         app.Use(async (ctx, next) =>
         {
             var endpoint = ctx.GetEndpoint();
+
+            // Issue 8 (medium 6), for every route in one place: an id in the path may not have a `.` or `..` segment.
+            // Purely syntactic, so answering it before the token check reveals nothing.
+            if (endpoint is not null && PathSegments.HasDotSegment(ctx))
+            {
+                await Errors.DotSegmentInId().ExecuteAsync(ctx);
+                return;
+            }
+
             var use = endpoint?.Metadata.GetMetadata<TokenUseMetadata>()?.Use ?? (endpoint is null ? TokenUse.Ignored : TokenUse.Required);
             if (use == TokenUse.Ignored)
             {
@@ -67,6 +77,16 @@ internal static class TokenAuthentication
             }
 
             var caller = outcome.Caller!;
+
+            // Issue 8: the token speaks for the role its `sub` parses to only when that role's login is exactly the
+            // `sub` and the role may hold a token at all. A token issued before this rule to the user `user/admin`
+            // (sub `user/admin`, which parses to the user `admin`) is refused here.
+            if (!RoleIds.CanHoldCredentials(caller.RoleId) || !RoleIds.TryGetLogin(caller.RoleId, out var login)
+                || !string.Equals(login, caller.Login, StringComparison.Ordinal))
+            {
+                await Errors.InvalidToken().ExecuteAsync(ctx);
+                return;
+            }
 
             // A valid token for a role that no longer exists: head 403 (spec 1.2). The snapshot answers (and is then
             // reused by the handler's decisions), so this costs no query of its own.

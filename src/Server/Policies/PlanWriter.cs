@@ -86,6 +86,12 @@ internal static class PlanWriter
         var newCredentials = new List<CredentialEntity>(plan.CreatedRoleIds.Count);
         foreach (var roleId in plan.CreatedRoleIds)
         {
+            // Issue 8: a role whose login does not parse back to it gets no credentials, whatever declared it.
+            if (!global::Secrets.Authn.Roles.RoleIds.CanHoldCredentials(roleId))
+            {
+                continue;
+            }
+
             var (credential, key) = credentials.New(roleId, account, restrictions.GetValueOrDefault(roleId, ""));
             newCredentials.Add(credential);
             created[roleId] = key;

@@ -165,7 +165,7 @@ internal sealed partial class PolicyLoader(
             return Errors.Forbidden();
         }
 
-        if (StorableText.Check(plan) is { } unstorable)
+        if ((StorableText.Check(plan) ?? HostFactories.EnrolledHosts.CheckDeclarations(resolved.Value, state)) is { } unstorable)
         {
             return Reject(r, unstorable);
         }

@@ -11,11 +11,11 @@ public sealed class MappingLoginsToRoleIds
     [InlineData("host/app/01", "acct:host:app/01")]
     [InlineData("host/prod/app-01", "acct:host:prod/app-01")]
     [InlineData("host/a:b", "acct:host:a:b")]
-    [InlineData("group/ops", "acct:user:group/ops")]
-    [InlineData("layer/web", "acct:user:layer/web")]
-    [InlineData("Host/app", "acct:user:Host/app")]
-    [InlineData("/alice", "acct:user:/alice")]
-    public void A_login_maps_to_a_user_or_host_role(string login, string roleId)
+    [InlineData("user/user/admin", "acct:user:user/admin")]
+    [InlineData("group/ops", "acct:group:ops")]
+    [InlineData("layer/web", "acct:layer:web")]
+    [InlineData("Host/app", "acct:Host:app")]
+    public void A_login_parses_its_first_segment_as_the_kind_as_Conjur_does(string login, string roleId)
     {
         Assert.Equal(roleId, RoleIds.FromLogin("acct", login));
     }
@@ -24,6 +24,8 @@ public sealed class MappingLoginsToRoleIds
     [InlineData("acct", "")]
     [InlineData("acct", "host/")]
     [InlineData("acct", "user/")]
+    [InlineData("acct", "/alice")]
+    [InlineData("acct", "a:b/c")]
     [InlineData("", "alice")]
     [InlineData("a:b", "alice")]
     public void An_empty_part_or_a_colon_in_the_account_gives_no_role(string account, string login)

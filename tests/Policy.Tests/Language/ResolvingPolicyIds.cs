@@ -141,11 +141,12 @@ public class ResolvingPolicyIds
     }
 
     [Fact]
-    public void Relative_paths_are_not_applied_to_layers()
+    public void Relative_paths_are_not_applied_to_layers_so_a_dot_dot_layer_is_refused()
     {
-        var grant = Assert.Single(PolicyKit.Resolve("- !host-factory { layers: [ !layer ../web ] }", "prod/app", PolicyKit.Admin).Grants);
+        // Conjur would grant the layer `prod/app/../web` as written; ids with `..` segments are refused (issue 8).
+        var error = PolicyKit.ResolveError("- !host-factory { layers: [ !layer ../web ] }", "prod/app", PolicyKit.Admin);
 
-        Assert.Equal("acct:layer:prod/app/../web", grant.RoleId);
+        Assert.Equal("Invalid id: prod/app/../web ('.' and '..' may not be segments of an id)", error.Detail);
     }
 
     [Fact]
