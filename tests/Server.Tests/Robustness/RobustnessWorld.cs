@@ -43,6 +43,9 @@ internal sealed class RobustnessWorld
 
     public string Rotated => $"{Prefix}-rotated";
 
+    /// <summary>A user whose password the scenarios may set (nobody logs in with it, so no Argon2id on reads).</summary>
+    public string PasswordUser => $"{Prefix}-pw";
+
     /// <summary>The variable's identifier: it has a '/' inside, so clients send it as <c>%2F</c> or as a plain '/'.</summary>
     public string Variable => $"{Prefix}/db/password";
 
@@ -66,6 +69,7 @@ internal sealed class RobustnessWorld
         var policy = $"""
             - !user {prefix}-alice
             - !user {prefix}-rotated
+            - !user {prefix}-pw
             - !policy
               id: {prefix}
               body:
