@@ -12,7 +12,7 @@ namespace Secrets.Server.Tests.Robustness;
 /// <summary>
 /// A property: whatever arrives, the answer is never a 5xx. Valid requests to every route (a table, plus every route
 /// the server maps, with placeholders) are mutated at random (path segments, query, body, Content-Type,
-/// Authorization, method) and sent; thousands per store within a time budget. Seeded: the seed is printed, and
+/// Authorization, another header, method) and sent; thousands per store within a time budget. Seeded: the seed is printed, and
 /// SECRETS_FUZZ_SEED=&lt;seed&gt; replays the same requests; a failure names the seed and the exact request.
 /// </summary>
 public abstract class SurvivingRandomRequests(ServerFixture f, ITestOutputHelper output)
@@ -164,8 +164,9 @@ public abstract class SurvivingRandomRequests(ServerFixture f, ITestOutputHelper
     {
         for (var n = r.Next(1, 4); n > 0; n--)
         {
-            t = r.Next(10) switch
+            t = r.Next(11) switch
             {
+                10 => t with { Header = RandomHeader(r) },
                 0 => t with { Path = MutateSegments(r, t.Path) },
                 1 => t with { Path = t.Path + "/" + RandomSegment(r) },
                 2 => t with { Query = t.Query.Length == 0 ? RandomPair(r) : t.Query + "&" + RandomPair(r) },
@@ -264,6 +265,15 @@ public abstract class SurvivingRandomRequests(ServerFixture f, ITestOutputHelper
         _ => $"- !policy\n  id: {RandomSegment(r)}\n  body:\n  - !variable\n    id: {RandomSegment(r)}\n    annotations: {{ {RandomSegment(r)}: {RandomSegment(r)} }}\n",
     };
 
+    /// <summary>A header handlers read besides Authorization: client address, media types, request id.</summary>
+    private static (string Name, string Value) RandomHeader(Random r)
+    {
+        string[] names = ["X-Forwarded-For", "Accept", "Accept-Encoding", "X-Request-Id", "Content-Encoding"];
+        string[] values = ["base64", "application/json", "text/html", "*/*", "10.0.0.1, 127.0.0.1", "::1", "300.1.1.1", "unknown", "gzip", ""];
+        var value = r.Next(2) == 0 ? values[r.Next(values.Length)] : AsciiWords[r.Next(AsciiWords.Length)] + "," + AsciiWords[r.Next(AsciiWords.Length)];
+        return (names[r.Next(names.Length)], value);
+    }
+
     private static string? RandomAuthorization(Random r, RobustnessWorld w)
     {
         static string B64(byte[] b) => Convert.ToBase64String(b);
@@ -294,6 +304,8 @@ public abstract class SurvivingRandomRequests(ServerFixture f, ITestOutputHelper
     {
         public bool Costly { get; init; }
 
+        public (string Name, string Value)? Header { get; init; }
+
         public HttpRequestMessage ToMessage(Uri server)
         {
             // Absolute, so a path that starts with "//" stays a path on this server.
@@ -313,11 +325,16 @@ public abstract class SurvivingRandomRequests(ServerFixture f, ITestOutputHelper
                 message.Headers.TryAddWithoutValidation("Authorization", Authorization);
             }
 
+            if (Header is { } header && !message.Headers.TryAddWithoutValidation(header.Name, header.Value))
+            {
+                message.Content?.Headers.TryAddWithoutValidation(header.Name, header.Value);
+            }
+
             return message;
         }
 
         public override string ToString() =>
-            $"{Method} {Path}{(Query.Length == 0 ? "" : "?" + Query)} Content-Type: {ContentType ?? "-"} Authorization: {(Authorization is null ? "-" : Authorization[..Math.Min(Authorization.Length, 120)])} Body (base64): {(Body is null ? "-" : Convert.ToBase64String(Body))}";
+            $"{Method} {Path}{(Query.Length == 0 ? "" : "?" + Query)} Content-Type: {ContentType ?? "-"} Authorization: {(Authorization is null ? "-" : Authorization[..Math.Min(Authorization.Length, 120)])} {Header?.Name ?? "-"}: {Header?.Value ?? "-"} Body (base64): {(Body is null ? "-" : Convert.ToBase64String(Body))}";
     }
 }
 
