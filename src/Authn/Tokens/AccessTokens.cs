@@ -364,14 +364,23 @@ public static partial class AccessTokens
 
     private static bool TryGetString(JsonElement obj, string name, out string value)
     {
-        if (obj.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String)
+        value = string.Empty;
+        if (!obj.TryGetProperty(name, out var element) || element.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        // JsonDocument checks structure, not the UTF-8 inside strings: GetString throws on bytes such as 0xFF.
+        // An envelope or header with such a string is simply not a token (401), never an unexpected error.
+        try
         {
             value = element.GetString()!;
             return true;
         }
-
-        value = string.Empty;
-        return false;
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     // NumericDate (RFC 7519 §2): seconds, possibly fractional; fractions are dropped as Ruby's Time#to_i does.

@@ -66,7 +66,13 @@ internal static class AuthnEndpoints
         var roleId = account is not null && login is not null && AccountName.IsValid(account) ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, login) : null;
 
         // The body is the raw API key whatever the Content-Type: never form-decode it (spec 2.1, 11.2).
-        var apiKey = await RawBody.ReadStringAsync(ctx.Request, 4096, ct) ?? "";
+        var (body, tooLarge) = await RawBody.ReadCredentialAsync(ctx.Request, ct);
+        if (tooLarge)
+        {
+            return Errors.PayloadTooLarge(RawBody.MaxCredentialBytes);
+        }
+
+        var apiKey = body ?? "";
         var client = ClientAddresses.Get(ctx);
         var (found, keyOk, ipOk, restrictedTo) = await credentials.CheckApiKeyAsync(roleId, apiKey.Trim(), client, ct);
 
@@ -139,7 +145,13 @@ internal static class AuthnEndpoints
             return Errors.Forbidden();
         }
 
-        var password = await RawBody.ReadStringAsync(ctx.Request, 4096, ct) ?? "";
+        var (body, tooLarge) = await RawBody.ReadCredentialAsync(ctx.Request, ct);
+        if (tooLarge)
+        {
+            return Errors.PayloadTooLarge(RawBody.MaxCredentialBytes);
+        }
+
+        var password = body ?? "";
         if (!PasswordPolicy.IsCompliant(password))
         {
             audit.Write(AuthnEvents.Password(roleId, false, "CONJ00046E password does not meet the complexity requirements"));
@@ -270,7 +282,9 @@ internal static class BasicCredentials
         {
             var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
             var i = decoded.IndexOf(':', StringComparison.Ordinal);
-            return i <= 0 ? null : (decoded[..i], decoded[(i + 1)..]);
+
+            // NUL is in no login and no key, and PostgreSQL refuses it in text: not credentials at all (401).
+            return i <= 0 || decoded.Contains('\0', StringComparison.Ordinal) ? null : (decoded[..i], decoded[(i + 1)..]);
         }
         catch (FormatException)
         {
@@ -281,29 +295,42 @@ internal static class BasicCredentials
 
 internal static class RawBody
 {
-    /// <summary>Reads the raw body as UTF-8 up to <paramref name="max"/> bytes; null when larger or not UTF-8.</summary>
-    public static async Task<string?> ReadStringAsync(HttpRequest request, int max, CancellationToken ct)
+    /// <summary>The most a credentials endpoint reads: an API key or a password is a few dozen bytes.</summary>
+    public const int MaxCredentialBytes = 4096;
+
+    /// <summary>
+    /// A credential body (an API key, a new password) of at most <see cref="MaxCredentialBytes"/>: TooLarge when the
+    /// body is longer (reading stops at the limit, and the answer is 413 as on every other route), Text null when
+    /// the bytes are not UTF-8.
+    /// </summary>
+    public static async Task<(string? Text, bool TooLarge)> ReadCredentialAsync(HttpRequest request, CancellationToken ct)
     {
-        var bytes = await ReadBytesAsync(request, max, ct);
+        var bytes = await ReadBytesAsync(request, MaxCredentialBytes, ct);
         if (bytes is null)
         {
-            return null;
+            return (null, true);
         }
 
         try
         {
-            return new UTF8Encoding(false, true).GetString(bytes);
+            return (new UTF8Encoding(false, true).GetString(bytes), false);
         }
         catch (DecoderFallbackException)
         {
-            return null;
+            return (null, false);
         }
     }
 
+    /// <summary>The raw body up to <paramref name="max"/> bytes; null, without reading further, once it is larger.</summary>
     public static async Task<byte[]?> ReadBytesAsync(HttpRequest request, long max, CancellationToken ct)
     {
+        if (request.ContentLength > max)
+        {
+            return null;
+        }
+
         using var ms = new MemoryStream();
-        var buffer = new byte[16 * 1024];
+        var buffer = new byte[(int)Math.Min(16 * 1024, max + 1)];
         int n;
         while ((n = await request.Body.ReadAsync(buffer, ct)) > 0)
         {

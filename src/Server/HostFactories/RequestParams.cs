@@ -33,6 +33,9 @@ internal sealed class RequestParams
         None,
         TooLarge,
         MalformedJson,
+
+        /// <summary>A name or value holds NUL: no id, CIDR or annotation can, and PostgreSQL refuses it in text.</summary>
+        NulCharacter,
     }
 
     public static async Task<(RequestParams? Params, Failure Failure)> ReadAsync(HttpRequest request, CancellationToken ct)
@@ -65,7 +68,7 @@ internal sealed class RequestParams
             }
         }
 
-        return (new RequestParams(body, query), Failure.None);
+        return body.ContainsNul() ? (null, Failure.NulCharacter) : (new RequestParams(body, query), Failure.None);
     }
 
     /// <summary>A plain parameter (the last one when repeated, as Rack keeps it), or null when absent.</summary>
@@ -157,11 +160,19 @@ internal sealed class RequestParams
 
                 return s;
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
+                // InvalidOperationException: a string whose bytes are not UTF-8 (JsonDocument checks only structure).
                 return null;
             }
         }
+
+        public bool ContainsNul() =>
+            _singles.Any(p => HasNul(p.Key) || HasNul(p.Value))
+            || _lists.Any(p => HasNul(p.Key) || p.Value.Any(HasNul))
+            || _maps.Any(p => HasNul(p.Key) || p.Value.Any(e => HasNul(e.Key) || HasNul(e.Value)));
+
+        private static bool HasNul(string s) => s.Contains('\0', StringComparison.Ordinal);
 
         public string? Single(string name) => _singles.GetValueOrDefault(name);
 

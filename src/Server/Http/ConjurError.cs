@@ -137,6 +137,12 @@ internal static class Errors
 
     public static ConjurError VariableIdsInvalid() => ArgumentError("variable_ids");
 
+    /// <summary>A query parameter holding NUL (%00): no id, login or search can hold it. The name is echoed unless it holds NUL itself.</summary>
+    public static ConjurError NulInParameter(string name) =>
+        ArgumentError(name.Length == 0 || name.Contains('\0', StringComparison.Ordinal)
+            ? "a query parameter contains a NUL character"
+            : $"parameter '{name}' contains a NUL character");
+
     public static ConjurError InvalidPublicKey() => ArgumentError("Invalid public key format");
 
     public static ConjurError ParameterMissing(string name) =>

@@ -83,6 +83,60 @@ internal static class PathSegments
         return false;
     }
 
+    /// <summary>
+    /// Rails drops one trailing '/' before it matches a route, and one Conjur SDK appends '/' to every resource path
+    /// (also before the query). So one trailing '/' is removed from both the routed path and the raw target the
+    /// handlers read, and the request continues exactly as if it had been absent. An encoded <c>%2F</c> at the end
+    /// is part of an id and stays.
+    /// </summary>
+    public static void DropOneTrailingSlash(HttpContext ctx)
+    {
+        var path = ctx.Request.Path.Value;
+        if (path is not { Length: > 1 } || path[^1] != '/')
+        {
+            return;
+        }
+
+        ctx.Request.Path = new PathString(path[..^1]);
+        var feature = ctx.Features.Get<IHttpRequestFeature>();
+        if (feature?.RawTarget is not { Length: > 0 } raw || raw[0] != '/')
+        {
+            // An absolute-form or empty target: Decoded falls back to the (already trimmed) path.
+            return;
+        }
+
+        var q = raw.IndexOf('?', StringComparison.Ordinal);
+        var rawPath = q >= 0 ? raw[..q] : raw;
+        if (rawPath.Length > 1 && rawPath[^1] == '/')
+        {
+            feature.RawTarget = string.Concat(rawPath.AsSpan(0, rawPath.Length - 1), q >= 0 ? raw.AsSpan(q) : default);
+        }
+    }
+
+    /// <summary>
+    /// The first query parameter whose name or value holds a NUL (sent as <c>%00</c>), or null when none does. Such a
+    /// value can name no id and must never reach a database (PostgreSQL refuses NUL in text).
+    /// </summary>
+    public static string? QueryParameterWithNul(HttpContext ctx)
+    {
+        var raw = ctx.Request.QueryString.Value;
+        if (raw is null || !raw.Contains("%00", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        foreach (var (name, values) in ctx.Request.Query)
+        {
+            if (name.Contains('\0', StringComparison.Ordinal) || values.Any(v => v is not null && v.Contains('\0', StringComparison.Ordinal)))
+            {
+                return name;
+            }
+        }
+
+        // Query.Parse and the feature decode alike; a %00 they both missed is still refused.
+        return "";
+    }
+
     /// <summary>Segment <paramref name="index"/> (0-based), decoded.</summary>
     public static string? At(HttpContext ctx, int index)
     {

@@ -22,6 +22,7 @@ internal static partial class Pipeline
                 ctx.Request.Method = HttpMethods.Get;
             }
 
+            PathSegments.DropOneTrailingSlash(ctx);
             RequestIds.Assign(ctx);
             var sizeFeature = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>();
             if (sizeFeature is { IsReadOnly: false })
@@ -32,6 +33,12 @@ internal static partial class Pipeline
             if (ctx.Request.ContentLength > maxBodyBytes)
             {
                 await Errors.PayloadTooLarge(maxBodyBytes).ExecuteAsync(ctx);
+                return;
+            }
+
+            if (PathSegments.QueryParameterWithNul(ctx) is { } nulParameter)
+            {
+                await Errors.NulInParameter(nulParameter).ExecuteAsync(ctx);
                 return;
             }
 
