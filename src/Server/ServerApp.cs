@@ -51,6 +51,7 @@ internal static partial class ServerApp
         services.AddSingleton(_ => new DataKeyCipher(settings.Encryption.DataKey));
         services.AddSecretsDatabase(settings.Database);
         services.AddHttpContextAccessor();
+        services.AddSingleton(settings.Audit);
         services.AddSingleton(_ => AuditLog.CreateSink(settings.Audit));
         services.AddSingleton<AuditLog>();
         services.AddSingleton(Passwords.Hasher);
