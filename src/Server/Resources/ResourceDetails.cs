@@ -145,7 +145,7 @@ internal static class ResourceDetails
                         .Select(t => new HostFactoryTokenJson(
                             FormatExpiration(t.Expiration),
                             Restrictions.Parse(t.Cidr),
-                            cipher.DecryptString(t.Token, t.TokenSha256)))
+                            System.Text.Encoding.UTF8.GetString(cipher.OpenHostFactoryToken(t.Token, t.TokenSha256, t.ResourceId, t.Expiration, t.Cidr))))
                         .ToList()
                     : null,
                 Layers = kind == "host_factory"

@@ -111,7 +111,7 @@ internal static class SecretEndpoints
             return Fail(Errors.SecretNotFound(resourceId));
         }
 
-        var value = cipher.Decrypt(stored.Value, resourceId);
+        var value = cipher.OpenSecret(stored.Value, target.Account, resourceId, stored.Version);
         CredentialResponses.MarkUncached(ctx.Response);
         if (audit.Enabled)
         {
@@ -255,7 +255,7 @@ internal static class SecretEndpoints
         // Query 2: the latest version of every existing variable.
         var latest = existing.Count == 0
             ? []
-            : (await db.LatestValuesAsync(existing, ct)).ToDictionary(s => s.ResourceId, s => s.Value, StringComparer.Ordinal);
+            : (await db.LatestValuesAsync(existing, ct)).ToDictionary(s => s.ResourceId, StringComparer.Ordinal);
         if (ids.FirstOrDefault(id => !latest.ContainsKey(id)) is { } missing)
         {
             var error = Errors.SecretNotFound(missing);
@@ -269,7 +269,8 @@ internal static class SecretEndpoints
         var notText = new List<string>();
         foreach (var id in ids)
         {
-            var plain = cipher.Decrypt(latest[id], id);
+            var row = latest[id];
+            var plain = cipher.OpenSecret(row.Value, caller.Account, id, row.Version);
             if (base64)
             {
                 values.Add((id, global::Secrets.Authn.Wire.RubyBase64.Encode64(plain)));
