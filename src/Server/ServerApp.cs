@@ -48,9 +48,11 @@ internal static partial class ServerApp
         services.AddSingleton(settings.Tokens);
         services.AddSingleton(settings.Network);
         services.AddSingleton(settings.Limits);
-        services.AddSingleton(_ => new DataKeyCipher(settings.Encryption.DataKey));
+        // Start-up (PrepareStorageAsync, above) has re-sealed every format-1 row: serving refuses that format.
+        services.AddSingleton(_ => new DataKeyCipher(settings.Encryption.DataKey, acceptLegacy: false));
         services.AddSecretsDatabase(settings.Database);
         services.AddHttpContextAccessor();
+        services.AddSingleton(settings.Audit);
         services.AddSingleton(_ => AuditLog.CreateSink(settings.Audit));
         services.AddSingleton<AuditLog>();
         services.AddSingleton(Passwords.Hasher);
@@ -118,6 +120,7 @@ internal static partial class ServerApp
         using var cipher = new DataKeyCipher(settings.Encryption.DataKey);
         await using var db = DatabaseSetup.CreateContext(settings.Database);
         await DataKeyCanary.VerifyOrCreateAsync(db, cipher, ct);
+        await SealFormatMigration.RunAsync(db, cipher, ct);
 
         if (settings.BootstrapAccount is { } account)
         {
@@ -153,8 +156,8 @@ internal static partial class ServerApp
 /// <summary>A known value sealed with the data key at first start; a different key fails here, at start-up, not later with garbage.</summary>
 internal static class DataKeyCanary
 {
-    private const string Key = "data_key_canary";
-    private const string Aad = "server_state:data_key_canary";
+    public const string Key = "data_key_canary";
+    public const string Aad = "server_state:data_key_canary";
     private static readonly byte[] Expected = "secrets data key canary v1"u8.ToArray();
 
     public static async Task VerifyOrCreateAsync(SecretsDbContext db, DataKeyCipher cipher, CancellationToken ct)

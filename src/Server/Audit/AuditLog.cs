@@ -53,21 +53,69 @@ internal sealed class StdoutAuditSink : IAuditSink
     }
 }
 
+/// <summary>
+/// Appends records to a file, created 0600 (records name roles, resources and client addresses). The file is opened at
+/// the first record, and again at the next record after a failed write, so an operator who fixes the path (a full
+/// disk, a directory in the file's place) needs no restart. A failed write throws: <see cref="AuditLog"/> decides.
+/// </summary>
 internal sealed class FileAuditSink(string path) : IAuditSink, IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly StreamWriter _writer = new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+    private StreamWriter? _writer;
 
     public void Write(string line)
     {
         lock (_gate)
         {
-            _writer.WriteLine(line);
+            try
+            {
+                _writer ??= Open(path);
+                _writer.WriteLine(line);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Close();
+                throw;
+            }
         }
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            Close();
+        }
+    }
+
+    private static StreamWriter Open(string path)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new StreamWriter(new FileStream(path, options)) { AutoFlush = true };
+    }
+
+    private void Close()
+    {
+        try
+        {
+            _writer?.Dispose();
+        }
+        catch (IOException)
+        {
+            // Flushing what the failed write left in the buffer fails the same way; that record is lost either way.
+        }
+
+        _writer = null;
+    }
 }
+
+/// <summary>The audit sink failed while <see cref="AuditOptions.Required"/> is on: the pipeline answers 503 audit_unavailable.</summary>
+internal sealed class AuditUnavailableException(Exception inner) : Exception("The audit record could not be written.", inner);
 
 internal sealed class NullAuditSink : IAuditSink
 {
@@ -102,8 +150,14 @@ internal sealed class MemoryAuditSink : IAuditSink
     }
 }
 
-/// <summary>Formats audit events as RFC 5424 lines and hands them to the configured sink.</summary>
-internal sealed class AuditLog(IAuditSink sink, TimeProvider time, IHttpContextAccessor http)
+/// <summary>
+/// Formats audit events as RFC 5424 lines and hands them to the configured sink. When the sink fails: with
+/// <see cref="AuditOptions.Required"/> (the default, Vault's rule that no request succeeds unless it is audited) the
+/// write throws <see cref="AuditUnavailableException"/>, which the pipeline turns into 503 whatever the handler was
+/// about to answer; otherwise the failure is logged and the request goes on. Records are written where the action is
+/// decided, mostly right after its commit, so a 503 can follow a change that stands (docs/decisions.md).
+/// </summary>
+internal sealed partial class AuditLog(IAuditSink sink, TimeProvider time, IHttpContextAccessor http, AuditOptions options, ILogger<AuditLog> logger)
 {
     /// <summary>RFC 5424 §6: PROCID is 1*128PRINTUSASCII, while an X-Request-Id may be 255 characters (spec 1.3).</summary>
     private const int MaxProcIdLength = 128;
@@ -128,8 +182,25 @@ internal sealed class AuditLog(IAuditSink sink, TimeProvider time, IHttpContextA
         var ctx = http.HttpContext;
         var procId = ctx is not null ? RequestIds.Get(ctx) : Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         var ip = ctx is not null ? ClientAddresses.Get(ctx)?.ToString() : null;
-        sink.Write(Format(e, time.GetUtcNow(), procId, ip));
+        var line = Format(e, time.GetUtcNow(), procId, ip);
+        try
+        {
+            sink.Write(line);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            // The exception type and operation only: the line itself names roles and resources, and the exception's
+            // message at most a path.
+            LogAuditFailed(logger, e.Operation, e.MessageId, failure.GetType().Name, options.Required);
+            if (options.Required)
+            {
+                throw new AuditUnavailableException(failure);
+            }
+        }
     }
+
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Critical, Message = "The audit record of {Operation} ({MessageId}) could not be written ({Failure}); refused: {Required}")]
+    private static partial void LogAuditFailed(ILogger logger, string operation, string messageId, string failure, bool required);
 
     public static string Format(AuditEvent e, DateTimeOffset at, string procId, string? clientIp)
     {

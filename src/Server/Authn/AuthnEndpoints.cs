@@ -16,10 +16,10 @@ internal static class AuthnEndpoints
 {
     public static IEndpointRouteBuilder MapAuthnEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/authn/{account}/login", Login).TokenIgnored();
-        app.MapPost("/authn/{account}/{login}/authenticate", Authenticate).TokenIgnored();
+        app.MapGet("/authn/{account}/login", Login).TokenIgnored().ServesCredentials();
+        app.MapPost("/authn/{account}/{login}/authenticate", Authenticate).TokenIgnored().ServesCredentials();
         app.MapPut("/authn/{account}/password", ChangePassword).TokenOptional();
-        app.MapPut("/authn/{account}/api_key", RotateApiKey).TokenOptional();
+        app.MapPut("/authn/{account}/api_key", RotateApiKey).TokenOptional().ServesCredentials();
         app.MapGet("/whoami", WhoAmI);
         return app;
     }

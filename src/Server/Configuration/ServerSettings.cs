@@ -24,8 +24,11 @@ internal sealed record NetworkOptions(IReadOnlyList<IPNetwork> TrustedProxies, b
     public global::Secrets.Authn.Network.TrustedProxies ToTrustedProxies() => new(TrustedProxies, TrustLoopback);
 }
 
-/// <summary>Where RFC 5424 audit records go: "stdout", "none", or a file path.</summary>
-internal sealed record AuditOptions(string Sink);
+/// <summary>
+/// Where audit records go (<c>SECRETS_AUDIT</c>: stdout, none or a file path) and whether a request whose record
+/// cannot be written fails with 503 (<c>SECRETS_AUDIT_REQUIRED</c>, default true; false only logs the failure).
+/// </summary>
+internal sealed record AuditOptions(string Sink, bool Required = true);
 
 /// <param name="HostFactoriesEnabled">CONJUR_HOST_FACTORIES_ENABLED (default true): false removes the host-factory routes (spec 2.8, 9.1).</param>
 internal sealed record LimitsOptions(long MaxRequestBodyBytes, int SecretsVersionLimit, int PolicyVersionLimit, int ResourceListLimitMax, bool HostFactoriesEnabled = true)
@@ -161,7 +164,7 @@ internal static class SettingsLoader
             Encryption = encryption,
             Tokens = tokens,
             Network = new NetworkOptions(proxies, Boolean(env, true, "SECRETS_TRUST_LOOPBACK_PROXY")),
-            Audit = new AuditOptions(First(env, "SECRETS_AUDIT") ?? "stdout"),
+            Audit = new AuditOptions(First(env, "SECRETS_AUDIT") ?? "stdout", Boolean(env, true, "SECRETS_AUDIT_REQUIRED")),
             Limits = new LimitsOptions(
                 Integer(env, "SECRETS_MAX_REQUEST_BODY_BYTES", 16L * 1024 * 1024, 1024, long.MaxValue),
                 (int)Integer(env, "SECRETS_VERSION_LIMIT", 20, 1, 1000),
@@ -251,8 +254,16 @@ internal static class SettingsLoader
         }
 
         var local = Path.Combine(dataDir, DataKeyFileName);
+        var entry = new FileInfo(local);
+        if (entry.LinkTarget is not null && entry.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
+        {
+            // A link to nothing: generating would create the key wherever the link points.
+            throw new ConfigurationException($"the data key file '{local}' is a symbolic link to a missing file; remove it or point it at the key");
+        }
+
         if (File.Exists(local))
         {
+            FilePermissions.RequireOwnerOnly(local);
             return new EncryptionOptions(DecodeKey(File.ReadAllText(local), local), local);
         }
 
@@ -302,29 +313,74 @@ internal static class FilePermissions
         }
     }
 
-    /// <summary>Writes a file readable by its owner only (0600), created with that mode so it is never briefly world-readable.</summary>
+    private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private const UnixFileMode GroupOrOther =
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>
+    /// Writes a file readable by its owner only (0600). The contents go to a new file in the same directory, created
+    /// exclusively (O_CREAT|O_EXCL: never an existing file, never through a symlink) with mode 0600 before the first
+    /// byte is written, which is then renamed over <paramref name="path"/>. The rename replaces whatever was at the path,
+    /// a symlink included, without following it, so a planted link cannot redirect the key to a file of its choosing.
+    /// </summary>
     public static void WriteSecretFile(string path, string contents)
     {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         var options = new FileStreamOptions
         {
-            Mode = FileMode.Create,
+            Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
             Share = FileShare.None,
         };
         if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            options.UnixCreateMode = OwnerReadWrite;
         }
 
-        using (var stream = new FileStream(path, options))
-        using (var writer = new StreamWriter(stream))
+        try
         {
-            writer.Write(contents);
+            using (var stream = new FileStream(temporary, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(contents);
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                // The process umask can only remove bits from the create mode; this makes the mode exact.
+                File.SetUnixFileMode(temporary, OwnerReadWrite);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a key file that its group or others may read, write or execute, as ssh refuses a readable private key:
+    /// the key may already have leaked, and starting would hide that.
+    /// </summary>
+    public static void RequireOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
         }
 
-        if (!OperatingSystem.IsWindows())
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & GroupOrOther) != 0)
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            throw new ConfigurationException(
+                $"the data key file '{path}' is accessible by others (mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}); "
+                + "it must be readable by its owner only: run `chmod 600` on it (and consider the key exposed)");
         }
     }
 }

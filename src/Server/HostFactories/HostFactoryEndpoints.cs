@@ -15,11 +15,11 @@ internal static class HostFactoryEndpoints
 
     public static IEndpointRouteBuilder MapHostFactoryEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/host_factory_tokens", CreateTokens);
+        app.MapPost("/host_factory_tokens", CreateTokens).ServesCredentials();
         app.MapDelete("/host_factory_tokens/{token}", RevokeToken);
 
         // Authenticated by the host-factory token itself, never by an access token (spec 1.2).
-        app.MapPost("/host_factories/hosts", CreateHost).TokenIgnored();
+        app.MapPost("/host_factories/hosts", CreateHost).TokenIgnored().ServesCredentials();
         return app;
     }
 

@@ -8,7 +8,8 @@ namespace Secrets.Server.HostFactories;
 
 /// <summary>
 /// Host-factory tokens at rest (spec 2.8, 10): the row key is the lowercase hex SHA-256 of the token, the token itself
-/// is sealed with the data key (AAD = that hash), so the database alone never yields a usable token.
+/// is sealed with the data key (bound to that hash, the factory, the expiry and the CIDRs: <see cref="SealedRows"/>), so the
+/// database alone never yields a usable token, and a row whose factory, expiry or CIDRs were changed does not open.
 /// </summary>
 internal sealed class HostFactoryTokenStore(SecretsDbContext db, DataKeyCipher cipher)
 {
@@ -20,6 +21,9 @@ internal sealed class HostFactoryTokenStore(SecretsDbContext db, DataKeyCipher c
     /// <summary>Adds <paramref name="count"/> fresh tokens to the context and returns them (the only time they are seen). Caller saves.</summary>
     public IReadOnlyList<string> Issue(string account, string factoryId, DateTime expiration, IReadOnlyList<string> cidrs, int count)
     {
+        // The token is bound to its factory, expiry and CIDRs (SealedRows): a row re-pointed, extended or widened fails.
+        var stored = SealedRows.StoredExpiration(expiration);
+        var cidr = string.Join(',', cidrs);
         var tokens = new List<string>(count);
         for (var i = 0; i < count; i++)
         {
@@ -28,11 +32,11 @@ internal sealed class HostFactoryTokenStore(SecretsDbContext db, DataKeyCipher c
             db.HostFactoryTokens.Add(new HostFactoryTokenEntity
             {
                 TokenSha256 = sha,
-                Token = cipher.EncryptString(token, sha),
+                Token = cipher.SealHostFactoryToken(token, sha, factoryId, stored, cidr),
                 ResourceId = factoryId,
                 Account = account,
-                Cidr = string.Join(',', cidrs),
-                Expiration = expiration,
+                Cidr = cidr,
+                Expiration = stored,
             });
             tokens.Add(token);
         }
@@ -60,7 +64,7 @@ internal sealed class HostFactoryTokenStore(SecretsDbContext db, DataKeyCipher c
         }
 
         // A row that does not decrypt means a wrong data key or tampering: Decrypt throws, the pipeline answers 422 data_key_invalid.
-        var stored = cipher.Decrypt(row.Token, row.TokenSha256);
+        var stored = cipher.OpenHostFactoryToken(row.Token, row.TokenSha256, row.ResourceId, row.Expiration, row.Cidr);
         return CryptographicOperations.FixedTimeEquals(stored, Encoding.UTF8.GetBytes(presented)) ? row : null;
     }
 }

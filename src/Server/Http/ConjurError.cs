@@ -202,6 +202,12 @@ internal static class Errors
             "data_key_invalid",
             "Conjur data key is invalid or does not match encrypted data. Please check your CONJUR_DATA_KEY."));
 
+    /// <summary>The audit sink failed and SECRETS_AUDIT_REQUIRED is on: no request succeeds unaudited (docs/decisions.md).</summary>
+    public static ConjurError AuditUnavailable() =>
+        ConjurError.Envelope(503, new ErrorBody(
+            "audit_unavailable",
+            "The audit log could not be written; the request was not answered. Any change it made may have been applied."));
+
     public static ConjurError PayloadTooLarge(long limit) =>
         ConjurError.Envelope(413, new ErrorBody("payload_too_large", $"The request body exceeds the limit of {limit} bytes"));
 

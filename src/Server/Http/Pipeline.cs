@@ -57,6 +57,9 @@ internal static partial class Pipeline
                     case DataKeyMismatchException:
                         result = Errors.DataKeyInvalid();
                         break;
+                    case Audit.AuditUnavailableException:
+                        result = Errors.AuditUnavailable();
+                        break;
                     case BadHttpRequestException { StatusCode: 413 }:
                         result = Errors.PayloadTooLarge(maxBodyBytes);
                         break;

@@ -14,9 +14,12 @@ internal static class PolicyEndpoints
 {
     public static IEndpointRouteBuilder MapPolicyEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Add, ct));
-        app.MapPatch("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Update, ct));
-        app.MapPut("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Replace, ct));
+        app.MapPost("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Add, ct))
+            .ServesCredentials();
+        app.MapPatch("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Update, ct))
+            .ServesCredentials();
+        app.MapPut("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Replace, ct))
+            .ServesCredentials();
         return app;
     }
 

@@ -43,7 +43,7 @@ internal static class PublicKeyEndpoints
         }
 
         var keys = await db.LatestValuesByPrefixAsync(account, $"{account}:public_key:{owner}/", ct);
-        var lines = keys.Select(k => Encoding.UTF8.GetString(cipher.Decrypt(k.Value, k.ResourceId)).Trim(RubyWhitespace));
+        var lines = keys.Select(k => Encoding.UTF8.GetString(cipher.OpenSecret(k.Value, account, k.ResourceId, k.Version)).Trim(RubyWhitespace));
 
         // Ruby: values.map(&:strip).join("\n").strip + "\n".
         var text = string.Join('\n', lines).Trim(RubyWhitespace) + "\n";

@@ -22,23 +22,32 @@ internal static class ResourceDetails
     private const int ChunkSize = 1000;
 
     /// <summary>
-    /// The resource objects of <paramref name="ids"/>, in the given order. An id whose row vanished since the
-    /// snapshot was taken (a concurrent policy load) is skipped.
+    /// The resource objects of <paramref name="ids"/>, in the given order, as <paramref name="callerRoleId"/> may see
+    /// them. An id whose row vanished since the snapshot was taken (a concurrent policy load) is skipped.
     /// </summary>
     public static async Task<IReadOnlyList<ResourceJson>> LoadAsync(
-        SecretsDbContext db, DataKeyCipher cipher, AuthorizationSnapshot snapshot, IReadOnlyList<string> ids, CancellationToken ct)
+        SecretsDbContext db, DataKeyCipher cipher, AuthorizationSnapshot snapshot, string callerRoleId, IReadOnlyList<string> ids, CancellationToken ct)
     {
         var result = new List<ResourceJson>(ids.Count);
         foreach (var chunk in ids.Chunk(ChunkSize))
         {
-            result.AddRange(await LoadChunkAsync(db, cipher, snapshot, chunk, ct));
+            result.AddRange(await LoadChunkAsync(db, cipher, snapshot, callerRoleId, chunk, ct));
         }
 
         return result;
     }
 
+    /// <summary>
+    /// Whether <paramref name="roleId"/> may see the live tokens of <paramref name="factoryId"/>: only with
+    /// <c>execute</c> (the privilege that creates tokens) or <c>update</c> (the one that revokes them). A token lets
+    /// its bearer enroll hosts into the factory's layers and so fetch their secrets; <c>read</c> alone must not hand
+    /// that out. Conjur shows them to anyone who can see the factory (docs/decisions.md).
+    /// </summary>
+    public static bool MayShowTokens(AuthorizationSnapshot snapshot, string roleId, string factoryId) =>
+        snapshot.IsAllowed(roleId, "execute", factoryId) || snapshot.IsAllowed(roleId, "update", factoryId);
+
     private static async Task<List<ResourceJson>> LoadChunkAsync(
-        SecretsDbContext db, DataKeyCipher cipher, AuthorizationSnapshot snapshot, string[] ids, CancellationToken ct)
+        SecretsDbContext db, DataKeyCipher cipher, AuthorizationSnapshot snapshot, string callerRoleId, string[] ids, CancellationToken ct)
     {
         var rows = await db.Resources.AsNoTracking()
             .Where(r => EF.Parameter(ids).Contains(r.ResourceId))
@@ -72,7 +81,8 @@ internal static class ResourceDetails
                 .ToListAsync(ct))
             .ToLookup(v => v.ResourceId, v => v, StringComparer.Ordinal);
 
-        var factories = byKind["host_factory"].ToArray();
+        // Only the factories whose tokens the caller may see are read: the others show an empty list.
+        var factories = byKind["host_factory"].Where(id => MayShowTokens(snapshot, callerRoleId, id)).ToArray();
         var tokens = factories.Length == 0 ? null : (await db.HostFactoryTokens.AsNoTracking()
                 .Where(t => EF.Parameter(factories).Contains(t.ResourceId))
                 .ToListAsync(ct))
@@ -127,14 +137,15 @@ internal static class ResourceDetails
                         .ToList()
                     : null,
 
-                // Conjur shows a factory's tokens to whoever can see the factory (its Resource#as_json); the
-                // listing is the only place besides token creation where they appear, and they are never audited.
+                // Conjur shows a factory's tokens to whoever can see the factory (its Resource#as_json); we show
+                // them only to holders of execute or update (MayShowTokens), others get an empty list. The listing
+                // is the only place besides token creation where they appear, and they are never audited.
                 Tokens = kind == "host_factory"
-                    ? tokens![id].OrderBy(t => t.Expiration).ThenBy(t => t.TokenSha256, StringComparer.Ordinal)
+                    ? tokens is null ? [] : tokens[id].OrderBy(t => t.Expiration).ThenBy(t => t.TokenSha256, StringComparer.Ordinal)
                         .Select(t => new HostFactoryTokenJson(
                             FormatExpiration(t.Expiration),
                             Restrictions.Parse(t.Cidr),
-                            cipher.DecryptString(t.Token, t.TokenSha256)))
+                            System.Text.Encoding.UTF8.GetString(cipher.OpenHostFactoryToken(t.Token, t.TokenSha256, t.ResourceId, t.Expiration, t.Cidr))))
                         .ToList()
                     : null,
                 Layers = kind == "host_factory"

@@ -121,7 +121,7 @@ internal static class ResourceEndpoints
         }
 
         var page = paging.Apply(ids).ToList();
-        var resources = await ResourceDetails.LoadAsync(db, cipher, snapshot, page, ct);
+        var resources = await ResourceDetails.LoadAsync(db, cipher, snapshot, caller.RoleId, page, ct);
         return TypedResults.Json(resources, WireJson.Options);
     }
 
@@ -165,7 +165,7 @@ internal static class ResourceEndpoints
         var caller = ctx.RequiredCaller();
         var snapshot = await authz.GetAsync(db, caller.Account, ct);
         var shown = IsVisible(snapshot, resource.Id, caller.RoleId)
-            ? await ResourceDetails.LoadAsync(db, cipher, snapshot, [resource.Id], ct)
+            ? await ResourceDetails.LoadAsync(db, cipher, snapshot, caller.RoleId, [resource.Id], ct)
             : [];
         if (shown.Count == 0)
         {

@@ -111,7 +111,8 @@ internal static class SecretEndpoints
             return Fail(Errors.SecretNotFound(resourceId));
         }
 
-        var value = cipher.Decrypt(stored.Value, resourceId);
+        var value = cipher.OpenSecret(stored.Value, target.Account, resourceId, stored.Version);
+        CredentialResponses.MarkUncached(ctx.Response);
         if (audit.Enabled)
         {
             audit.Write(SecretEvents.Fetch(caller.RoleId, resourceId, versionText, null));
@@ -203,8 +204,10 @@ internal static class SecretEndpoints
 
     /// <summary>
     /// GET /secrets?variable_ids=a,b,…: full ids → latest values as one JSON object. Order of refusals (spec 2.4):
-    /// bad list 422; any existing variable without <c>execute</c> 403, visible or not; then the first id that does not
-    /// exist or has no value 404; then, without <c>Accept-Encoding: base64</c>, a value that is not UTF-8 406.
+    /// bad list 422; any id of another account, or any existing variable of the caller's account without
+    /// <c>execute</c>, 403, visible or not; then the first id that does not exist or has no value 404; then, without
+    /// <c>Accept-Encoding: base64</c>, a value that is not UTF-8 406. Ids of another account are never looked up, so
+    /// the answer says nothing about that account (docs/decisions.md).
     /// </summary>
     internal static async Task<Results<FileContentHttpResult, ConjurError>> FetchBatch(
         HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, DataKeyCipher cipher, AuditLog audit, CancellationToken ct)
@@ -215,28 +218,29 @@ internal static class SecretEndpoints
             return Errors.VariableIdsInvalid();
         }
 
-        // Query 1: which of the ids are variables at all (any account: existence decides 403 versus 404).
-        var existing = (await db.Resources.AsNoTracking()
-            .Where(r => ids.Contains(r.ResourceId) && r.Kind == Variable)
+        // A variable of another account is never permitted, whether it exists or not: such ids are refused (403, as
+        // Conjur answers for an existing one) without being looked up, so the answer reveals nothing about the other
+        // account. Only the caller's own ids are queried.
+        var own = ids.Where(id => !OfAnotherAccount(id, caller.Account)).ToList();
+        var refused = new HashSet<string>(ids.Where(id => OfAnotherAccount(id, caller.Account)), StringComparer.Ordinal);
+
+        // Query 1: which of the caller's ids are variables at all (existence decides 403 versus 404, as in Conjur).
+        var existing = own.Count == 0 ? [] : (await db.Resources.AsNoTracking()
+            .Where(r => own.Contains(r.ResourceId) && r.Kind == Variable)
             .Select(r => r.ResourceId)
             .ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
 
-        // Permissions come from the caller's account snapshot; a variable of another account is never permitted.
         AuthorizationSnapshot? snapshot = null;
-        var forbidden = new List<string>();
-        foreach (var id in ids.Where(existing.Contains))
+        foreach (var id in own.Where(existing.Contains))
         {
-            if (AccountOf(id) == caller.Account)
+            snapshot ??= await authz.GetAsync(db, caller.Account, ct);
+            if (!snapshot.IsAllowed(caller.RoleId, "execute", id))
             {
-                snapshot ??= await authz.GetAsync(db, caller.Account, ct);
-                if (snapshot.IsAllowed(caller.RoleId, "execute", id))
-                {
-                    continue;
-                }
+                refused.Add(id);
             }
-
-            forbidden.Add(id);
         }
+
+        var forbidden = ids.Where(refused.Contains).ToList();
 
         if (forbidden.Count > 0)
         {
@@ -251,7 +255,7 @@ internal static class SecretEndpoints
         // Query 2: the latest version of every existing variable.
         var latest = existing.Count == 0
             ? []
-            : (await db.LatestValuesAsync(existing, ct)).ToDictionary(s => s.ResourceId, s => s.Value, StringComparer.Ordinal);
+            : (await db.LatestValuesAsync(existing, ct)).ToDictionary(s => s.ResourceId, StringComparer.Ordinal);
         if (ids.FirstOrDefault(id => !latest.ContainsKey(id)) is { } missing)
         {
             var error = Errors.SecretNotFound(missing);
@@ -265,7 +269,8 @@ internal static class SecretEndpoints
         var notText = new List<string>();
         foreach (var id in ids)
         {
-            var plain = cipher.Decrypt(latest[id], id);
+            var row = latest[id];
+            var plain = cipher.OpenSecret(row.Value, caller.Account, id, row.Version);
             if (base64)
             {
                 values.Add((id, global::Secrets.Authn.Wire.RubyBase64.Encode64(plain)));
@@ -308,6 +313,7 @@ internal static class SecretEndpoints
             audit.Write(SecretEvents.Fetch(caller.RoleId, id, null, null));
         }
 
+        CredentialResponses.MarkUncached(ctx.Response);
         if (base64)
         {
             ctx.Response.Headers.ContentEncoding = "base64";
@@ -441,6 +447,10 @@ internal static class SecretEndpoints
             ? new SecretTarget(segments[1], segments[2], identifier)
             : null;
     }
+
+    /// <summary>An id naming an account (text before its first ':') other than the caller's; an id without ':' names none.</summary>
+    private static bool OfAnotherAccount(string id, string callerAccount) =>
+        id.Contains(':', StringComparison.Ordinal) && AccountOf(id) != callerAccount;
 
     private static string AccountOf(string fullId) => fullId[..Math.Max(0, fullId.IndexOf(':', StringComparison.Ordinal))];
 

@@ -7,7 +7,7 @@ namespace Secrets.Server.Secrets;
 internal sealed record StoredSecret(int Version, byte[] Value, string? MimeType);
 
 /// <summary>The latest version of one secret (still encrypted).</summary>
-internal sealed record LatestSecret(string ResourceId, byte[] Value);
+internal sealed record LatestSecret(string ResourceId, int Version, byte[] Value);
 
 /// <summary>
 /// The named reads of secret values. Each is one round trip whatever the number of ids: the single fetch is on the
@@ -58,7 +58,7 @@ internal static class SecretQueries
         db.Secrets.AsNoTracking()
             .Where(s => resourceIds.Contains(s.ResourceId)
                 && s.Version == db.Secrets.Where(t => t.ResourceId == s.ResourceId).Max(t => t.Version))
-            .Select(s => new LatestSecret(s.ResourceId, s.Value))
+            .Select(s => new LatestSecret(s.ResourceId, s.Version, s.Value))
             .ToListAsync(ct);
 
     /// <summary>
@@ -71,7 +71,7 @@ internal static class SecretQueries
             .Where(s => s.Account == account
                 && s.ResourceId.StartsWith(idPrefix)
                 && s.Version == db.Secrets.Where(t => t.ResourceId == s.ResourceId).Max(t => t.Version))
-            .Select(s => new LatestSecret(s.ResourceId, s.Value))
+            .Select(s => new LatestSecret(s.ResourceId, s.Version, s.Value))
             .ToListAsync(ct);
 
         // SQLite's LIKE ignores ASCII case (user "Alice" must not list the keys of "alice"): the prefix is checked

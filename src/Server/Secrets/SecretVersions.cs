@@ -25,7 +25,7 @@ internal static class SecretVersions
 
         // Spec 6.1 (≥1.22): writing the current value again creates no version. Compared in constant time so the
         // comparison itself says nothing about how much of a guess matched.
-        if (latest is not null && CryptographicOperations.FixedTimeEquals(cipher.Decrypt(latest.Value, resourceId), value))
+        if (latest is not null && CryptographicOperations.FixedTimeEquals(cipher.OpenSecret(latest.Value, account, resourceId, latest.Version), value))
         {
             return latest.Version;
         }
@@ -36,7 +36,7 @@ internal static class SecretVersions
             ResourceId = resourceId,
             Version = version,
             Account = account,
-            Value = cipher.Encrypt(value, resourceId),
+            Value = cipher.SealSecret(value, account, resourceId, version),
             CreatedAt = now,
         });
         await db.SaveChangesAsync(ct);

@@ -34,7 +34,7 @@ public sealed class EncryptingAtRest : IDisposable
         var sealedValue = _cipher.Encrypt(Plain, "aad");
 
         Assert.Equal(HeaderSize + Plain.Length, sealedValue.Length);
-        Assert.Equal(1, sealedValue[0]);
+        Assert.Equal(DataKeyCipher.CurrentFormat, sealedValue[0]);
         Assert.Equal(DataKeyCipher.ComputeKeyId(_key), System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(sealedValue.AsSpan(1, 4)));
         Assert.True(sealedValue.AsSpan(HeaderSize).IndexOf(Plain) < 0);
         Assert.Equal(HeaderSize, _cipher.Encrypt([], "aad").Length);

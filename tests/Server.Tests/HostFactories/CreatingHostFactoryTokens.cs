@@ -62,9 +62,9 @@ public abstract class CreatingHostFactoryTokens(ServerFixture f)
             Assert.Equal((Account, "10.0.0.0/8"), (row.Account, row.Cidr));
             Assert.Equal(-1, row.Token.AsSpan().IndexOf(Encoding.UTF8.GetBytes(token)));
 
-            // Sealed with the data key and bound to its row: the hash is the associated data.
-            Assert.Equal(token, cipher.DecryptString(row.Token, sha));
-            Assert.False(cipher.TryDecrypt(row.Token, HostFactoryRequests.Sha256Hex("another row"), out _));
+            // Sealed with the data key and bound to its row: hash, factory, expiry and CIDRs (Security/BindingCiphertextsToTheirRows).
+            Assert.Equal(token, Encoding.UTF8.GetString(cipher.OpenHostFactoryToken(row.Token, sha, row.ResourceId, row.Expiration, row.Cidr)));
+            Assert.Throws<DataKeyMismatchException>(() => cipher.OpenHostFactoryToken(row.Token, HostFactoryRequests.Sha256Hex("another row"), row.ResourceId, row.Expiration, row.Cidr));
         }
 
         // Nothing else in the row holds the token either.

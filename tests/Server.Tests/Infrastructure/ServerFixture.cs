@@ -50,6 +50,9 @@ public abstract class ServerFixture : IAsyncLifetime
     /// <summary>Extra environment for the settings (e.g. token TTLs); set before InitializeAsync runs.</summary>
     protected virtual IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>();
 
+    /// <summary>False: records go to the sink SECRETS_AUDIT configures (a real file), not to <see cref="Audit"/>.</summary>
+    protected virtual bool AuditInMemory => true;
+
     public async Task InitializeAsync()
     {
         _dataDir = Directory.CreateTempSubdirectory("secrets-test-").FullName;
@@ -68,7 +71,7 @@ public abstract class ServerFixture : IAsyncLifetime
             Urls = "http://127.0.0.1:0",
             Time = Time,
         };
-        _app = await ServerApp.BuildAsync(Settings, [], services => services.AddSingleton<IAuditSink>(Audit));
+        _app = await ServerApp.BuildAsync(Settings, [], AuditInMemory ? services => services.AddSingleton<IAuditSink>(Audit) : null);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);

@@ -132,7 +132,7 @@ public abstract class ShowingResources(ServerFixture f)
             db.HostFactoryTokens.Add(new HostFactoryTokenEntity
             {
                 TokenSha256 = sha,
-                Token = cipher.EncryptString(token, sha),
+                Token = cipher.SealHostFactoryToken(token, sha, "cucumber:host_factory:web-factory", expiration, "10.1.0.0/16,10.2.0.1/32"),
                 ResourceId = "cucumber:host_factory:web-factory",
                 Account = "cucumber",
                 Cidr = "10.1.0.0/16,10.2.0.1/32",
