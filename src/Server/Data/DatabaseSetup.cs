@@ -125,7 +125,10 @@ internal static class DatabaseSetup
     public static IServiceCollection AddSecretsDatabase(this IServiceCollection services, DatabaseTarget target)
     {
         services.AddSingleton(target);
-        services.AddSingleton<Status.StoreAvailability>();
+        // Also used by tests that compose only part of the server (no logging, no clock registered).
+        services.AddSingleton(sp => new Status.StoreAvailability(
+            sp.GetService<ILogger<Status.StoreAvailability>>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<Status.StoreAvailability>.Instance,
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<Status.StoreAvailabilityInterceptor>();
         services.AddSingleton<Status.MigrationsApplied>();
         if (target.Provider == DatabaseProvider.Sqlite)
