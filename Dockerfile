@@ -18,5 +18,8 @@ ENV SECRETS_DATA_DIR=/data \
     SECRETS_URLS=http://0.0.0.0:8080
 EXPOSE 8080
 VOLUME ["/data"]
+# The server's own `health` subcommand GETs /health/ready on SECRETS_URLS (no curl in the image). The start period
+# covers the wait for PostgreSQL at start-up (SECRETS_DATABASE_WAIT_SECONDS, 60 s by default).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["dotnet", "Secrets.Server.dll", "health"]
 ENTRYPOINT ["dotnet", "Secrets.Server.dll"]
 CMD ["serve"]

@@ -55,13 +55,41 @@ internal sealed class CliSession : IAsyncDisposable
                 ApplianceUrl = url,
                 Account = account,
                 Credentials = credentials,
-                TokenStore = new FileTokenStore(current.TokenCacheDirectory),
+                TokenStore = TokenStore(current, credentials),
                 TrustedCertificates = Host.Handler is null ? TrustedCertificates(current) : null,
                 TimeProvider = Host.Time,
             },
             Host.Handler);
         clients.Add(client);
         return client;
+    }
+
+    /// <summary>
+    /// The token cache for these credentials, keyed by the credential itself (the API key, the workload token's
+    /// contents) so a token is never served to another credential. None when the credential cannot be read now:
+    /// a cached token must not stand in for a credential that no longer works.
+    /// </summary>
+    private static FileTokenStore? TokenStore(CliSettings current, ConjurCredentials? credentials)
+    {
+        var credential = credentials switch
+        {
+            ApiKeyCredentials apiKey => apiKey.ApiKey,
+            WorkloadCredentials workload => ReadOrNull(workload.TokenFile),
+            _ => null,
+        };
+        return credential is null ? null : new FileTokenStore(current.TokenCacheDirectory, current.TokenCacheKeyFile, credential);
+    }
+
+    private static string? ReadOrNull(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Writes bytes to stdout unchanged (secret values).</summary>

@@ -39,6 +39,7 @@ internal static partial class ServerApp
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = settings.Limits.MaxRequestBodyBytes;
         });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
@@ -108,6 +109,7 @@ internal static partial class ServerApp
     /// <summary>Migrations (under EF's own lock), then the data-key canary, then the bootstrap account.</summary>
     public static async Task PrepareStorageAsync(ServerSettings settings, CancellationToken ct)
     {
+        await DatabaseSetup.WaitForStoreAsync(settings.Database, settings.DatabaseWait, settings.Time, Console.Error, ct);
         if (settings.Migrate)
         {
             await DatabaseSetup.MigrateAsync(settings.Database, ct);
@@ -132,7 +134,7 @@ internal static partial class ServerApp
                 {
                     created = await accounts.CreateAsync(account, password: null, ct);
                 }
-                catch (DbUpdateException)
+                catch (DbUpdateException e) when (StoreAvailability.Classify(e) is null)
                 {
                     // Another node bootstrapped the same account at the same moment; its key file is its own.
                     db.ChangeTracker.Clear();
@@ -172,7 +174,7 @@ internal static class DataKeyCanary
                 await db.SaveChangesAsync(ct);
                 return;
             }
-            catch (DbUpdateException)
+            catch (DbUpdateException e) when (StoreAvailability.Classify(e) is null)
             {
                 // Another node initialised the same empty database at the same moment: verify its canary instead.
                 db.ChangeTracker.Clear();

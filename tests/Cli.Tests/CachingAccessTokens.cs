@@ -114,4 +114,57 @@ public sealed class CachingAccessTokens : IAsyncLifetime
         Assert.Equal(["/authn/acct/alice/authenticate", "/authn/acct/bob/authenticate"], server.Authentications.Select(r => r.RawPath));
         Assert.Equal(2, Directory.GetFiles(cli.TokenCacheDirectory).Length);
     }
+
+    [Fact]
+    public async Task A_garbage_api_key_in_the_environment_is_not_served_the_token_of_the_good_key()
+    {
+        await cli.RunAsync("whoami");
+        server.On("POST", "/authn/acct/alice/authenticate", request =>
+            request.BodyText == "alice-api-key" ? Reply.Json(server.IssueToken("alice")) : Reply.Empty(401));
+        cli.Environment["CONJUR_AUTHN_LOGIN"] = "alice";
+        cli.Environment["CONJUR_AUTHN_API_KEY"] = "garbage";
+
+        var result = await cli.RunAsync("whoami");
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Equal(2, server.Authentications.Count);
+        Assert.Equal("garbage", server.Authentications[1].BodyText);
+        Assert.Single(server.RequestsExceptAuthentication);
+    }
+
+    [Fact]
+    public async Task A_rotated_api_key_gets_its_own_token_and_the_old_one_is_not_reused()
+    {
+        await cli.RunAsync("whoami");
+        cli.StoreCredentials(server.Url, "alice", "alice-new-key");
+
+        await cli.RunAsync("whoami");
+        await cli.RunAsync("whoami");
+
+        Assert.Equal(["alice-api-key", "alice-new-key"], server.Authentications.Select(r => r.BodyText));
+        var headers = server.RequestsExceptAuthentication.Select(r => r.Header("Authorization")).ToList();
+        Assert.NotEqual(headers[0], headers[1]);
+        Assert.Equal(headers[1], headers[2]);
+    }
+
+    [Fact]
+    public async Task Cache_file_names_are_keyed_by_a_private_random_key_not_a_plain_hash()
+    {
+        await cli.RunAsync("whoami");
+
+        var keyFile = Path.Combine(Path.GetDirectoryName(cli.TokenCacheDirectory)!, "token-cache.key");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+        Assert.Equal(32, File.ReadAllBytes(keyFile).Length);
+        var name = Path.GetFileNameWithoutExtension(Assert.Single(Directory.GetFiles(cli.TokenCacheDirectory)));
+        foreach (var guess in new[] { "alice-api-key", "alice", "authn\nalice", "acct" })
+        {
+            Assert.DoesNotContain(guess, File.ReadAllText(Directory.GetFiles(cli.TokenCacheDirectory).Single()), StringComparison.Ordinal);
+            Assert.NotEqual(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(guess))), name);
+        }
+
+        // A new HMAC key (another user, or a wiped key file) finds nothing: the name depends on the key.
+        File.Delete(keyFile);
+        await cli.RunAsync("whoami");
+        Assert.Equal(2, server.Authentications.Count);
+    }
 }

@@ -17,6 +17,9 @@ internal sealed record CliSettings
 
     public required string TokenCacheDirectory { get; init; }
 
+    /// <summary>The per-user random key (0600) that names token cache files; see <see cref="FileTokenStore"/>.</summary>
+    public string TokenCacheKeyFile => Path.Combine(Path.GetDirectoryName(TokenCacheDirectory)!, "token-cache.key");
+
     public string? ApplianceUrl { get; init; }
 
     public string? Account { get; init; }

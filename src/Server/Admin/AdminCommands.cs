@@ -21,12 +21,13 @@ internal static class AdminCommands
         var urls = new Option<string?>("--urls") { Description = "Listen address(es), ';'-separated. Default: http://127.0.0.1:8080 (or $SECRETS_URLS)" };
         var noMigrate = new Option<bool>("--no-migrate") { Description = "Do not apply pending migrations (fail if any are pending); run `db migrate` separately" };
 
-        var root = new RootCommand("Secrets server: a Conjur-compatible secrets manager.\nExample: secrets-server serve --urls http://127.0.0.1:8080");
+        var exe = ExecutableName();
+        var root = new RootCommand($"Secrets server: a Conjur-compatible secrets manager.\nExample: {exe} serve --urls http://127.0.0.1:8080");
         root.Options.Add(dataDir);
         root.Options.Add(urls);
         root.Options.Add(noMigrate);
 
-        var serve = new Command("serve", "Apply pending migrations, then serve the API.\nExample: serve --urls http://0.0.0.0:8080 --data-dir /var/lib/secrets") { urls, noMigrate };
+        var serve = new Command("serve", ServeDescription(exe)) { urls, noMigrate };
         serve.SetAction((pr, ct) => Guarded(() => ServeAsync(pr.GetValue(dataDir), pr.GetValue(urls), pr.GetValue(noMigrate), ct)));
         root.Subcommands.Add(serve);
         root.SetAction((pr, ct) => Guarded(() => ServeAsync(pr.GetValue(dataDir), pr.GetValue(urls), pr.GetValue(noMigrate), ct)));
@@ -135,19 +136,85 @@ internal static class AdminCommands
         }));
         dbCommand.Subcommands.Add(migrate);
         root.Subcommands.Add(dbCommand);
+
+        var healthUrl = new Option<string?>("--urls") { Description = "The server's listen address (the first one is probed). Default: $SECRETS_URLS, else http://127.0.0.1:8080" };
+        var health = new Command("health", $"GET /health/ready of a running server: exit 0 when it is ready, 1 otherwise (for container health checks, no curl needed).\nExample: {exe} health --urls http://127.0.0.1:8080") { healthUrl };
+        health.SetAction((pr, ct) => HealthAsync(pr.GetValue(healthUrl), ct));
+        root.Subcommands.Add(health);
         return root;
+    }
+
+    private static string ServeDescription(string exe) => $"""
+        Apply pending migrations, then serve the API.
+        The store and the data key come from the environment (README "Configuration"):
+          SECRETS_DATABASE (DATABASE_URL)      postgres://user:pass@host:5432/db, an Npgsql connection string, or sqlite:PATH;
+                                               unset: the embedded SQLite in the data directory
+          SECRETS_DATA_KEY (CONJUR_DATA_KEY)   base64 of 32 bytes (`{exe} data-key generate`); required with PostgreSQL,
+                                               generated into the data directory for the embedded SQLite
+          SECRETS_DATA_KEY_FILE                a file holding the data key instead
+          SECRETS_ACCOUNT (CONJUR_ACCOUNT)     the account created at first start
+          SECRETS_URLS, SECRETS_DATA_DIR       the defaults of --urls and --data-dir
+        Examples:
+          {exe} serve --urls http://127.0.0.1:8080
+          SECRETS_DATA_KEY=$({exe} data-key generate) DATABASE_URL=postgres://secrets:secrets@127.0.0.1:5432/secrets {exe} serve --urls http://0.0.0.0:8080
+        """;
+
+    /// <summary>How the user started us: the apphost's name, or <c>dotnet Secrets.Server.dll</c> (the container's entry point).</summary>
+    private static string ExecutableName()
+    {
+        var process = Path.GetFileNameWithoutExtension(Environment.ProcessPath ?? "Secrets.Server");
+        return process == "dotnet" ? "dotnet Secrets.Server.dll" : process;
+    }
+
+    private static async Task<int> HealthAsync(string? urls, CancellationToken ct)
+    {
+        var configured = urls ?? SettingsLoader.First(Environment.GetEnvironmentVariable, "SECRETS_URLS") ?? "http://127.0.0.1:8080";
+        if (!ListenAddresses.TryParse(configured, out var addresses, out var error))
+        {
+            await Console.Error.WriteLineAsync("error: " + error);
+            return 2;
+        }
+
+        var target = ListenAddresses.ProbeUri(addresses[0]);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            using var response = await client.GetAsync(new Uri(target, "/health/ready"), ct);
+            if (response.IsSuccessStatusCode)
+            {
+                return 0;
+            }
+
+            await Console.Error.WriteLineAsync($"not ready: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+            return 1;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"not ready: {target} does not answer ({e.Message})");
+            return 1;
+        }
     }
 
     private static async Task<int> ServeAsync(string? dataDir, string? urls, bool noMigrate, CancellationToken ct)
     {
+        // The listen addresses first: a bad --urls or a port in use must fail before anything is written (data
+        // directory, data key, database, bootstrap account).
+        var listen = urls ?? SettingsLoader.First(Environment.GetEnvironmentVariable, "SECRETS_URLS") ?? "http://127.0.0.1:8080";
+        if (!ListenAddresses.TryParse(listen, out var addresses, out var error) || !ListenAddresses.CanBind(addresses, out error))
+        {
+            await Console.Error.WriteLineAsync("error: " + error);
+            return 1;
+        }
+
         var settings = SettingsLoader.Load(Environment.GetEnvironmentVariable, dataDir, generateMissingDataKey: true) with
         {
             Migrate = !noMigrate,
+            Urls = listen,
         };
-        settings = settings with { Urls = urls ?? SettingsLoader.First(Environment.GetEnvironmentVariable, "SECRETS_URLS") ?? settings.Urls };
-        var app = await ServerApp.BuildAsync(settings, [], ct: ct);
+        await using var app = await ServerApp.BuildAsync(settings, [], ct: ct);
+        await app.StartAsync(ct);
         await Console.Error.WriteLineAsync($"Serving {settings.Urls} (database {settings.Database.Describe()})");
-        await app.RunAsync();
+        await app.WaitForShutdownAsync(CancellationToken.None);
         return 0;
     }
 
@@ -174,6 +241,11 @@ internal static class AdminCommands
         {
             // Connection strings and keys never reach this text: driver messages name hosts and files, not passwords.
             await Console.Error.WriteLineAsync($"error: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            await Console.Error.WriteLineAsync($"error: permission denied: {e.Message}");
             return 1;
         }
     }

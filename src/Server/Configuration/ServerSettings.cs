@@ -74,6 +74,12 @@ internal sealed record ServerSettings
 
     public string Urls { get; init; } = "http://127.0.0.1:8080";
 
+    /// <summary>SECRETS_DATABASE_WAIT_SECONDS (default 60): how long start-up waits for a PostgreSQL that does not answer yet.</summary>
+    public TimeSpan DatabaseWait { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>SECRETS_SHUTDOWN_TIMEOUT_SECONDS (default 30): how long SIGTERM waits for in-flight requests before the process exits.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
@@ -120,6 +126,11 @@ internal static class SettingsLoader
     public static ServerSettings Load(Func<string, string?> env, string? dataDirOption, bool generateMissingDataKey)
     {
         var dataDir = Path.GetFullPath(dataDirOption ?? DefaultDataDir(env));
+        if (File.Exists(dataDir))
+        {
+            throw new ConfigurationException(
+                $"the data directory '{dataDir}' is a file, not a directory: choose a directory with --data-dir or SECRETS_DATA_DIR");
+        }
 
         var dbSetting = First(env, "SECRETS_DATABASE", "DATABASE_URL");
         DatabaseTarget database;
@@ -131,6 +142,11 @@ internal static class SettingsLoader
         else
         {
             database = DatabaseTarget.Parse(dbSetting, out var error) ?? throw new ConfigurationException($"SECRETS_DATABASE/DATABASE_URL: {error}");
+        }
+
+        if (First(env, "SECRETS_SQLITE_MAX_PAGE_COUNT") is not null)
+        {
+            database = database with { SqliteMaxPageCount = Integer(env, "SECRETS_SQLITE_MAX_PAGE_COUNT", 0, 1, int.MaxValue) };
         }
 
         var encryption = LoadDataKey(env, dataDir, generateMissingDataKey && embedded);
@@ -185,6 +201,8 @@ internal static class SettingsLoader
             DataDir = dataDir,
             BootstrapAccount = account,
             Authenticators = authenticators,
+            DatabaseWait = TimeSpan.FromSeconds(Integer(env, "SECRETS_DATABASE_WAIT_SECONDS", 60, 0, 3600)),
+            ShutdownTimeout = TimeSpan.FromSeconds(Integer(env, "SECRETS_SHUTDOWN_TIMEOUT_SECONDS", 30, 0, 3600)),
         };
     }
 

@@ -15,6 +15,13 @@ internal enum DatabaseProvider
 internal sealed record DatabaseTarget(DatabaseProvider Provider, string ConnectionString)
 {
     /// <summary>
+    /// SECRETS_SQLITE_MAX_PAGE_COUNT: a quota on the embedded database, in SQLite pages (4 KiB by default), set with
+    /// <c>PRAGMA max_page_count</c> on every connection. A write beyond it fails with SQLITE_FULL, exactly as on a full
+    /// disk, which is how the tests fill the disk (docs/robustness.md).
+    /// </summary>
+    public long? SqliteMaxPageCount { get; init; }
+
+    /// <summary>
     /// Accepts <c>postgres://user:pass@host:port/db</c> (Conjur's DATABASE_URL form), an Npgsql connection string
     /// (<c>Host=…;Username=…</c>), or <c>sqlite:PATH</c>. Returns null and a message for anything else.
     /// </summary>
@@ -118,15 +125,29 @@ internal static class DatabaseSetup
     public static IServiceCollection AddSecretsDatabase(this IServiceCollection services, DatabaseTarget target)
     {
         services.AddSingleton(target);
+        // Also used by tests that compose only part of the server (no logging, no clock registered).
+        services.AddSingleton(sp => new Status.StoreAvailability(
+            sp.GetService<ILogger<Status.StoreAvailability>>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<Status.StoreAvailability>.Instance,
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.AddSingleton<Status.StoreAvailabilityInterceptor>();
+        services.AddSingleton<Status.MigrationsApplied>();
         if (target.Provider == DatabaseProvider.Sqlite)
         {
-            services.AddPooledDbContextFactory<SqliteSecretsDbContext>(o => ConfigureSqlite(o, target.ConnectionString));
+            services.AddPooledDbContextFactory<SqliteSecretsDbContext>((sp, o) =>
+            {
+                ConfigureSqlite(o, target);
+                o.AddInterceptors(sp.GetRequiredService<Status.StoreAvailabilityInterceptor>());
+            });
             services.AddSingleton<ISecretsDbFactory>(sp => new SecretsDbFactory<SqliteSecretsDbContext>(
                 sp.GetRequiredService<IDbContextFactory<SqliteSecretsDbContext>>()));
         }
         else
         {
-            services.AddPooledDbContextFactory<PostgresSecretsDbContext>(o => ConfigurePostgres(o, target.ConnectionString));
+            services.AddPooledDbContextFactory<PostgresSecretsDbContext>((sp, o) =>
+            {
+                ConfigurePostgres(o, target.ConnectionString);
+                o.AddInterceptors(sp.GetRequiredService<Status.StoreAvailabilityInterceptor>());
+            });
             services.AddSingleton<ISecretsDbFactory>(sp => new SecretsDbFactory<PostgresSecretsDbContext>(
                 sp.GetRequiredService<IDbContextFactory<PostgresSecretsDbContext>>()));
         }
@@ -136,10 +157,32 @@ internal static class DatabaseSetup
     }
 
     public static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
-        o.UseSqlite(connectionString, s => s.MigrationsHistoryTable("__ef_migrations"));
+        QuietFailures(o.UseSqlite(connectionString, s => s.MigrationsHistoryTable("__ef_migrations")));
+
+    private static void ConfigureSqlite(DbContextOptionsBuilder o, DatabaseTarget target)
+    {
+        ConfigureSqlite(o, target.ConnectionString);
+        if (target.SqliteMaxPageCount is { } pages)
+        {
+            o.AddInterceptors(new SqlitePageQuota(pages));
+        }
+    }
 
     public static void ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
-        o.UseNpgsql(connectionString, s => s.MigrationsHistoryTable("__ef_migrations"));
+        QuietFailures(o.UseNpgsql(connectionString, s => s.MigrationsHistoryTable("__ef_migrations")));
+
+    /// <summary>
+    /// EF logs every failed command, query, save and transaction at error level with the stack trace, before the
+    /// exception reaches the one exception handler, which logs it again (a bug) or counts it as an outage
+    /// (StoreAvailability). One place logs: EF's copies go to debug level.
+    /// </summary>
+    private static void QuietFailures(DbContextOptionsBuilder o) =>
+        o.ConfigureWarnings(w => w.Log(
+            (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandError, LogLevel.Debug),
+            (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.ConnectionError, LogLevel.Debug),
+            (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.TransactionError, LogLevel.Debug),
+            (Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.QueryIterationFailed, LogLevel.Debug)));
 
     /// <summary>Creates a short-lived context outside DI (admin commands, start-up).</summary>
     public static SecretsDbContext CreateContext(DatabaseTarget target)
@@ -147,7 +190,7 @@ internal static class DatabaseSetup
         if (target.Provider == DatabaseProvider.Sqlite)
         {
             var o = new DbContextOptionsBuilder<SqliteSecretsDbContext>();
-            ConfigureSqlite(o, target.ConnectionString);
+            ConfigureSqlite(o, target);
             return new SqliteSecretsDbContext(o.Options);
         }
 
@@ -196,10 +239,71 @@ internal static class DatabaseSetup
         await db.Database.MigrateAsync(ct);
     }
 
+    /// <summary>
+    /// Waits for a PostgreSQL that does not answer yet (Compose and Kubernetes start the server and the database
+    /// together): attempts with a doubling delay (0.5 s up to 5 s) until <paramref name="timeout"/>, one line on
+    /// <paramref name="log"/> per failed attempt. Only an unreachable store is waited for: a wrong password or a
+    /// missing database fails at once. SQLite needs no wait.
+    /// </summary>
+    public static async Task WaitForStoreAsync(DatabaseTarget target, TimeSpan timeout, TimeProvider time, TextWriter log, CancellationToken ct)
+    {
+        if (target.Provider != DatabaseProvider.Postgres)
+        {
+            return;
+        }
+
+        var started = time.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(500);
+        var connection = new NpgsqlConnectionStringBuilder(target.ConnectionString) { Pooling = false };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var probe = new NpgsqlConnection(connection.ConnectionString);
+                await probe.OpenAsync(ct);
+                return;
+            }
+            catch (Exception e) when (Status.StoreAvailability.Classify(e) == Status.StoreState.Unreachable)
+            {
+                var elapsed = time.GetElapsedTime(started);
+                var reason = Status.StoreAvailability.Reason(e);
+                if (elapsed + delay > timeout)
+                {
+                    throw new Configuration.ConfigurationException(
+                        $"the database {target.Describe()} did not answer within {timeout.TotalSeconds:0} s ({reason}); "
+                        + "SECRETS_DATABASE_WAIT_SECONDS sets how long start-up waits for it");
+                }
+
+                await log.WriteLineAsync(
+                    $"Waiting for the database {target.Describe()}: attempt {attempt} failed ({reason}), retrying in {delay.TotalSeconds:0.#} s");
+                await Task.Delay(delay, time, ct);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
     public static async Task<bool> HasPendingMigrationsAsync(DatabaseTarget target, CancellationToken ct)
     {
         await using var db = CreateContext(target);
         return (await db.Database.GetPendingMigrationsAsync(ct)).Any();
+    }
+}
+
+/// <summary>Sets SECRETS_SQLITE_MAX_PAGE_COUNT on every connection EF opens (the pragma is per connection).</summary>
+internal sealed class SqlitePageQuota(long pages) : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
+{
+    public override void ConnectionOpened(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA max_page_count = {pages.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        command.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA max_page_count = {pages.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
 

@@ -44,7 +44,7 @@ internal sealed class HostEnrollment(SecretsDbContext db, CredentialStore creden
             {
                 return await EnrollOnceAsync(account, factoryId, hostId, annotations, ct);
             }
-            catch (DbUpdateException)
+            catch (DbUpdateException e) when (Status.StoreAvailability.Classify(e) is null)
             {
                 db.ChangeTracker.Clear();
             }

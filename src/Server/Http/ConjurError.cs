@@ -213,6 +213,13 @@ internal static class Errors
 
     public static ConjurError NotImplemented(string message) => ConjurError.Envelope(501, new ErrorBody("not_implemented", message));
 
+    /// <summary>The store cannot be reached or refuses writes: a client retries after Retry-After, it is not a bug.</summary>
+    public static ConjurError StoreUnavailable(string state, int retryAfterSeconds) =>
+        ConjurError.Envelope(
+            503,
+            new ErrorBody("service_unavailable", $"The store is unavailable ({state}), please retry later"),
+            ("Retry-After", retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
     public static ConjurError Internal() => ConjurError.Envelope(500, new ErrorBody("internal_error", "An unexpected error occurred"));
 
     public static ConjurError RouteNotFound() =>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Secrets.Server.Crypto;
+using Secrets.Server.Status;
 
 namespace Secrets.Server.Http;
 
@@ -8,7 +9,8 @@ internal static partial class Pipeline
 {
     /// <summary>
     /// Request id, body-size limit, and the single exception handler: the unexpected becomes a 500 with no details
-    /// (the exception is logged, without request bodies or headers); a data-key mismatch becomes 422 data_key_invalid;
+    /// (the exception is logged, without request bodies or headers); a store that is down or full becomes 503 with
+    /// Retry-After (logged by <see cref="StoreAvailability"/>, once per outage); a data-key mismatch becomes 422 data_key_invalid;
     /// a body over the limit becomes 413; a client that went away is not an error.
     /// </summary>
     public static void UseSecretsPipeline(this WebApplication app, long maxBodyBytes)
@@ -48,6 +50,9 @@ internal static partial class Pipeline
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = _ => 500,
+
+            // The middleware's own error log carries the stack trace; a store outage is logged once by StoreAvailability.
+            SuppressDiagnosticsCallback = c => StoreAvailability.Classify(c.Exception) is not null,
             ExceptionHandler = async ctx =>
             {
                 var error = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -65,6 +70,10 @@ internal static partial class Pipeline
                         break;
                     case BadHttpRequestException bad:
                         result = ConjurError.Head(bad.StatusCode);
+                        break;
+                    case not null when StoreAvailability.Classify(error) is { } state:
+                        ctx.RequestServices.GetRequiredService<StoreAvailability>().ReportFailure(state, error);
+                        result = Errors.StoreUnavailable(StoreAvailability.Describe(state), StoreAvailability.RetryAfterSeconds);
                         break;
                     default:
                         var logger = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Secrets.Server.Unhandled");

@@ -343,7 +343,7 @@ internal sealed partial class PolicyLoader(
             await db.SaveChangesAsync(ct);
             await AuthorizationVersion.BumpAndCommitAsync(db, tx, authz.Versions, ct);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (Status.StoreAvailability.Classify(e) is null)
         {
             // Another request created it first: fine.
             db.ChangeTracker.Clear();

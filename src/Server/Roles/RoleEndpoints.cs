@@ -182,7 +182,7 @@ internal static class RoleEndpoints
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (Status.StoreAvailability.Classify(e) is null)
         {
             // A concurrent grant of the same membership (primary key) or a concurrent deletion of either role
             // (foreign key): the first means done, the second means the member is gone.

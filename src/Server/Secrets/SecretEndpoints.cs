@@ -403,7 +403,7 @@ internal static class SecretEndpoints
                 values.Invalidate(target.ResourceId);
                 return true;
             }
-            catch (DbUpdateException)
+            catch (DbUpdateException e) when (Status.StoreAvailability.Classify(e) is null)
             {
                 await tx.RollbackAsync(ct);
                 db.ChangeTracker.Clear();

@@ -6,7 +6,7 @@ using Secrets.Server.Http;
 
 namespace Secrets.Server.Status;
 
-/// <summary>GET / (status page, JSON version for clients that gate features on it), GET /health; /info stays 404 (spec 2.10).</summary>
+/// <summary>GET / (status page, JSON version for clients that gate features on it), GET /health (+ /health/ready, /health/live); /info stays 404 (spec 2.10).</summary>
 internal static class StatusEndpoints
 {
     /// <summary>The Conjur version we report: clients gate features on it (dry run ≥1.21.1; public keys removed ≥1.27.0).</summary>
@@ -16,6 +16,8 @@ internal static class StatusEndpoints
     {
         app.MapGet("/", Root).TokenIgnored();
         app.MapGet("/health", Health).TokenIgnored();
+        app.MapGet("/health/ready", Health).TokenIgnored();
+        app.MapGet("/health/live", Live).TokenIgnored();
         return app;
     }
 
@@ -46,20 +48,34 @@ internal static class StatusEndpoints
         return TypedResults.Content(html, "text/html; charset=utf-8");
     }
 
-    internal static async Task<Results<JsonHttpResult<HealthDocument>, ConjurError>> Health(SecretsDbContext db, CancellationToken ct)
+    /// <summary>
+    /// GET /health and GET /health/ready (the Kubernetes readiness probe): 200 when the store answers a query and the
+    /// migrations this build needs are applied, else 503. Both report the store's state as this node last saw it:
+    /// "refusing writes" (a full disk) keeps the node ready, because the reads it serves still work.
+    /// </summary>
+    internal static async Task<JsonHttpResult<HealthDocument>> Health(SecretsDbContext db, StoreAvailability availability, MigrationsApplied migrations, CancellationToken ct)
     {
+        bool reachable;
+        var migrated = false;
         try
         {
-            var ok = await db.Database.CanConnectAsync(ct) && await db.ServerState.AnyAsync(ct);
-            return ok
-                ? TypedResults.Json(new HealthDocument(true, new HealthDatabase(true)))
-                : ConjurError.Envelope(503, new ErrorBody("service_unavailable", "database check failed"));
+            reachable = await db.Database.CanConnectAsync(ct) && await db.ServerState.AnyAsync(ct);
+            migrated = reachable && await migrations.CheckAsync(db, ct);
         }
-        catch (Exception e) when (e is InvalidOperationException or System.Data.Common.DbException)
+        catch (Exception e) when (StoreAvailability.Classify(e) is not null || e is InvalidOperationException or System.Data.Common.DbException)
         {
-            return ConjurError.Envelope(503, new ErrorBody("service_unavailable", "database check failed"));
+            reachable = false;
         }
+
+        var state = reachable ? availability.State : StoreState.Unreachable;
+        var ok = reachable && migrated;
+        return TypedResults.Json(
+            new HealthDocument(ok, new HealthDatabase(ok, StoreAvailability.Describe(state), migrated)),
+            statusCode: ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
+
+    /// <summary>GET /health/live (the Kubernetes liveness probe): the process answers; the store is not consulted, so an outage does not get the node restarted.</summary>
+    internal static JsonHttpResult<LiveDocument> Live() => TypedResults.Json(new LiveDocument(true));
 
     private static string ProductVersion =>
         typeof(StatusEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.1.0";
@@ -70,5 +86,26 @@ internal static class StatusEndpoints
 
     internal sealed record HealthDocument([property: JsonPropertyName("ok")] bool Ok, [property: JsonPropertyName("database")] HealthDatabase Database);
 
-    internal sealed record HealthDatabase([property: JsonPropertyName("ok")] bool Ok);
+    internal sealed record HealthDatabase(
+        [property: JsonPropertyName("ok")] bool Ok,
+        [property: JsonPropertyName("state")] string State,
+        [property: JsonPropertyName("migrations_applied")] bool MigrationsApplied);
+
+    internal sealed record LiveDocument([property: JsonPropertyName("ok")] bool Ok);
+}
+
+/// <summary>Whether this build's migrations are applied; remembered once true (migrations are never taken back).</summary>
+internal sealed class MigrationsApplied
+{
+    private volatile bool _applied;
+
+    public async Task<bool> CheckAsync(SecretsDbContext db, CancellationToken ct)
+    {
+        if (!_applied)
+        {
+            _applied = !(await db.Database.GetPendingMigrationsAsync(ct)).Any();
+        }
+
+        return _applied;
+    }
 }

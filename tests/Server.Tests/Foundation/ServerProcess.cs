@@ -56,6 +56,9 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id (to send it a signal).</summary>
+    public int Id => _process.Id;
+
     /// <summary>Runs a command to completion (at most a minute) and returns its exit code and output.</summary>
     public static async Task<CommandResult> RunAsync(IReadOnlyDictionary<string, string> env, string? stdin, params string[] args)
     {

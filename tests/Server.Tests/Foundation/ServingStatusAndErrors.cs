@@ -65,7 +65,7 @@ public abstract class ServingStatusAndErrors(ServerFixture f)
         var seen = await Requests.ObserveAsync(f.Client, Requests.Make(HttpMethod.Get, "/health"));
 
         Assert.Equal(200, seen.Status);
-        Assert.Equal("{\"ok\":true,\"database\":{\"ok\":true}}", seen.Body);
+        Assert.Equal("{\"ok\":true,\"database\":{\"ok\":true,\"state\":\"available\",\"migrations_applied\":true}}", seen.Body);
     }
 
     [Theory]
