@@ -146,14 +146,15 @@ public sealed class ReadingBundlesFromTheWorkloadApi : IAsyncLifetime
         await source.WaitForBundlesAsync(Timeout());
         var trust = new SpiffeTrustDomains([source.For("a.test")]);
         var calls = _agent.Calls.Count;
+        var updates = source.Updates;
 
+        // Both streams end; each reconnects and is sent the agent's latest response again.
         _agent.EndStreams();
-        await WaitAsync(() => _agent.Calls.Count >= calls + 2);
+        await WaitAsync(() => _agent.Calls.Count >= calls + 2 && source.Updates >= updates + 2);
         Assert.True((await Validator().ValidateAsync(Token(K1, "spiffe://a.test/w"), trust, default)).Succeeded);
 
-        var updates = source.Updates;
         _agent.PushJwt(("a.test", [K2]));
-        await WaitAsync(() => source.Updates > updates);
+        await WaitAsync(() => source.For("a.test").Current?.FindJwtAuthority("k2") is not null);
         Assert.True((await Validator().ValidateAsync(Token(K2, "spiffe://a.test/w"), trust, default)).Succeeded);
     }
 
