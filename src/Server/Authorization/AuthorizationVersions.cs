@@ -98,7 +98,7 @@ internal static class AuthorizationVersion
 /// Reconnects with a delay after any failure; the versions source falls back to per-request reads meanwhile.
 /// </summary>
 internal sealed partial class AuthorizationVersionListener(
-    AuthorizationVersions versions, Secrets.SecretValueCache values, DatabaseTarget target, ILogger<AuthorizationVersionListener> logger)
+    AuthorizationVersions versions, Secrets.SecretValueCache values, DatabaseTarget target, TimeProvider time, ILogger<AuthorizationVersionListener> logger)
     : BackgroundService
 {
     /// <summary>The listener connection's application_name (visible in pg_stat_activity).</summary>
@@ -106,10 +106,13 @@ internal sealed partial class AuthorizationVersionListener(
 
     private static readonly TimeSpan Resync = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Reminder = TimeSpan.FromMinutes(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(target.ConnectionString) { Pooling = false, KeepAlive = 10, CommandTimeout = 5, Timeout = 5, ApplicationName = ListenerName };
+        var down = false;
+        var lastWarned = 0L;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -136,6 +139,12 @@ internal sealed partial class AuthorizationVersionListener(
                 await ResyncAsync(connection, stoppingToken);
                 values.Clear();
                 versions.SetLive(true);
+                if (down)
+                {
+                    LogListenerBack(logger);
+                    down = false;
+                }
+
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     if (!await connection.WaitAsync(Resync, stoppingToken))
@@ -151,7 +160,16 @@ internal sealed partial class AuthorizationVersionListener(
             catch (Exception ex)
             {
                 versions.SetLive(false);
-                LogListenerDown(logger, ex.GetType().Name);
+
+                // One warning when the listener goes down, then one reminder a minute while it stays down (issue 9:
+                // an outage must not flood the log with a line a second).
+                if (!down || time.GetElapsedTime(lastWarned) >= Reminder)
+                {
+                    LogListenerDown(logger, ex.GetType().Name);
+                    lastWarned = time.GetTimestamp();
+                }
+
+                down = true;
                 try
                 {
                     await Task.Delay(RetryDelay, stoppingToken);
@@ -177,4 +195,7 @@ internal sealed partial class AuthorizationVersionListener(
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Authorization change listener disconnected ({Reason}); reading the version per request until it reconnects")]
     private static partial void LogListenerDown(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Authorization change listener reconnected")]
+    private static partial void LogListenerBack(ILogger logger);
 }

@@ -101,6 +101,10 @@ public sealed class AnsweringWhileTheStoreIsDown
         Assert.Contains("still unreachable after 31 s", reminder.Message, StringComparison.Ordinal);
         Assert.Empty(server.Logs.WithEvent(1102));
 
+        // The change listener retries about once a second: it warns once per outage (a reminder a minute), not per try.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.True(server.Logs.WithEvent(3000).Count <= 1, $"listener warnings: {server.Logs.WithEvent(3000).Count}");
+
         // Stack traces only at debug level (the recorder sees what the server's filters let through).
         Assert.DoesNotContain(server.Logs.Entries, e => e.Exception is not null && e.Level >= LogLevel.Information);
         Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= LogLevel.Error);
