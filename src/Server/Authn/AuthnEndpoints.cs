@@ -89,7 +89,11 @@ internal static class AuthnEndpoints
         var token = await tokens.IssueAsync(account, roleId, ct, Restrictions.Parse(restrictedTo));
         if (token is null)
         {
-            audit.Write(AuthnEvents.Authenticate(roleId, success: false, $"CONJ00008E Account '{account}' is not defined in Conjur"));
+            // No signing key for the account, or a role whose login does not parse back to it (issue 8): say which.
+            var why = global::Secrets.Authn.Roles.RoleIds.CanHoldCredentials(roleId)
+                ? $"CONJ00008E Account '{account}' is not defined in Conjur"
+                : "CONJ00002E Invalid credentials: the role has no login that names it";
+            audit.Write(AuthnEvents.Authenticate(roleId, success: false, why));
             return Errors.Unauthorized();
         }
 

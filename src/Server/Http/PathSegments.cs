@@ -69,6 +69,67 @@ internal static class PathSegments
         return false;
     }
 
+    /// <summary>The query parameters whose values are ids (full <c>acct:kind:id</c>, <c>kind:id</c> or bare), spec 2.4-2.7.</summary>
+    private static readonly string[] IdParameters = ["variable_ids", "role", "member", "acting_as", "filter", "filter[]"];
+
+    /// <summary>
+    /// Issue 8 (medium 6) for ids in the query: the first id parameter (<see cref="IdParameters"/>) one of whose ids
+    /// has a <c>.</c> or <c>..</c> segment, or null. <c>variable_ids</c> is a comma-separated list.
+    /// </summary>
+    public static string? QueryIdWithDotSegment(HttpContext ctx)
+    {
+        var raw = ctx.Request.QueryString.Value;
+        if (raw is null || (!raw.Contains('.', StringComparison.Ordinal) && !raw.Contains("%2e", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        foreach (var name in IdParameters)
+        {
+            foreach (var value in ctx.Request.Query[name])
+            {
+                if (value is null)
+                {
+                    continue;
+                }
+
+                var ids = name == "variable_ids" ? value.Split(',') : [value];
+                if (ids.Any(id => HoldsDotSegmentAfterPrefixes(id)))
+                {
+                    return name;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    // An id in the query may carry up to two "part:" prefixes (account and kind): the identifier is what follows.
+    private static bool HoldsDotSegmentAfterPrefixes(string id)
+    {
+        foreach (var part in id.Split('/'))
+        {
+            var rest = part;
+            for (var i = 0; i < 3; i++)
+            {
+                if (rest is "." or "..")
+                {
+                    return true;
+                }
+
+                var colon = rest.IndexOf(':', StringComparison.Ordinal);
+                if (colon < 0)
+                {
+                    break;
+                }
+
+                rest = rest[(colon + 1)..];
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>True when <paramref name="id"/>, split on '/', has a <c>.</c> or <c>..</c> part.</summary>
     public static bool IsOrHoldsDotSegment(string id)
     {

@@ -46,9 +46,10 @@ internal static class TokenAuthentication
         {
             var endpoint = ctx.GetEndpoint();
 
-            // Issue 8 (medium 6), for every route in one place: an id in the path may not have a `.` or `..` segment.
+            // Issue 8 (medium 6), for every route in one place: an id in the path or in an id parameter of the query may not
+            // have a `.` or `..` segment.
             // Purely syntactic, so answering it before the token check reveals nothing.
-            if (endpoint is not null && PathSegments.HasDotSegment(ctx))
+            if (endpoint is not null && (PathSegments.HasDotSegment(ctx) || PathSegments.QueryIdWithDotSegment(ctx) is not null))
             {
                 await Errors.DotSegmentInId().ExecuteAsync(ctx);
                 return;

@@ -77,6 +77,34 @@ public abstract class RefusingDotSegmentsInIds(ServerFixture f)
         Assert.Equal((422, DotSegmentBody), ((int)response.StatusCode, await response.Content.ReadAsStringAsync()));
     }
 
+    [Theory]
+    [InlineData("GET", "/secrets?variable_ids={0}:variable:ok,{0}:variable:dev/../prod/db")]
+    [InlineData("GET", "/secrets?variable_ids={0}:variable:..")]
+    [InlineData("GET", "/resources/{0}/variable/x?check=true&privilege=read&role={0}:user:../admin")]
+    [InlineData("GET", "/resources/{0}?acting_as={0}:user:a/./b")]
+    [InlineData("GET", "/roles/{0}/group/g?members=true&filter[]={0}:user:..")]
+    [InlineData("PUT", "/authn/{0}/api_key?role=host:prod/../app")]
+    [InlineData("POST", "/roles/{0}/group/g?members&member={0}:user:%2E%2E/admin")]
+    public async Task A_query_id_with_a_dot_segment_is_refused(string method, string pathFormat)
+    {
+        using var admin = await f.AdminClientAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), string.Format(System.Globalization.CultureInfo.InvariantCulture, pathFormat, Account));
+
+        using var response = await admin.SendAsync(request);
+
+        Assert.Equal((422, DotSegmentBody), ((int)response.StatusCode, await response.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task Query_ids_with_dots_inside_segments_are_looked_up_as_usual()
+    {
+        using var admin = await f.AdminClientAsync();
+
+        using var response = await admin.GetAsync($"/secrets?variable_ids={Account}:variable:db.password,{Account}:variable:..x");
+
+        Assert.Equal(404, (int)response.StatusCode);
+    }
+
     [Fact]
     public async Task A_host_factory_id_with_a_dot_segment_is_refused()
     {
