@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -148,7 +147,7 @@ internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvi
         // Clients reuse one token for minutes (8 by default), and an ECDSA verification costs a few hundred
         // microseconds: remember tokens that verified, keyed by a SHA-256 of the header (the cache holds no token),
         // and re-check what can change on every request: expiry and the client address against the cidr claim.
-        var cacheKey = header is { Length: > 0 and <= 16 * 1024 } ? Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(header))) : null;
+        var cacheKey = header is { Length: > 0 and <= 16 * 1024 } ? Hashes.Sha256Hex(header) : null;
         if (cacheKey is null || !_verified.TryGetValue(cacheKey, out var t) || t.ExpiresAt <= now || keys.ByKid(t.Kid) is null)
         {
             var result = AccessTokens.Verify(header, keys.ByKid, now);
