@@ -3,9 +3,6 @@ using Secrets.Server.Data;
 
 namespace Secrets.Server.Secrets;
 
-/// <summary>One stored version of a secret (still encrypted) and the variable's <c>conjur/mime_type</c> annotation.</summary>
-internal sealed record StoredSecret(int Version, byte[] Value, string? MimeType);
-
 /// <summary>The latest version of one secret (still encrypted).</summary>
 internal sealed record LatestSecret(string ResourceId, int Version, byte[] Value);
 
