@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Secrets.Authn.Credentials;
+using Secrets.Authn.Network;
 using Secrets.Server.Accounts;
 using Secrets.Server.Authn;
 using Secrets.Server.Crypto;

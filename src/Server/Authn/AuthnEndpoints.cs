@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Credentials;
+using Secrets.Authn.Network;
 using Secrets.Authn.Tokens;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
@@ -295,68 +296,6 @@ internal static class BasicCredentials
             return null;
         }
     }
-}
-
-internal static class RawBody
-{
-    /// <summary>The most a credentials endpoint reads: an API key or a password is a few dozen bytes.</summary>
-    public const int MaxCredentialBytes = 4096;
-
-    /// <summary>
-    /// A credential body (an API key, a new password) of at most <see cref="MaxCredentialBytes"/>: TooLarge when the
-    /// body is longer (reading stops at the limit, and the answer is 413 as on every other route), Text null when
-    /// the bytes are not UTF-8.
-    /// </summary>
-    public static async Task<(string? Text, bool TooLarge)> ReadCredentialAsync(HttpRequest request, CancellationToken ct)
-    {
-        var bytes = await ReadBytesAsync(request, MaxCredentialBytes, ct);
-        if (bytes is null)
-        {
-            return (null, true);
-        }
-
-        try
-        {
-            return (new UTF8Encoding(false, true).GetString(bytes), false);
-        }
-        catch (DecoderFallbackException)
-        {
-            return (null, false);
-        }
-    }
-
-    /// <summary>The raw body up to <paramref name="max"/> bytes; null, without reading further, once it is larger.</summary>
-    public static async Task<byte[]?> ReadBytesAsync(HttpRequest request, long max, CancellationToken ct)
-    {
-        if (request.ContentLength > max)
-        {
-            return null;
-        }
-
-        using var ms = new MemoryStream();
-        var buffer = new byte[(int)Math.Min(16 * 1024, max + 1)];
-        int n;
-        while ((n = await request.Body.ReadAsync(buffer, ct)) > 0)
-        {
-            if (ms.Length + n > max)
-            {
-                return null;
-            }
-
-            ms.Write(buffer, 0, n);
-        }
-
-        return ms.ToArray();
-    }
-}
-
-/// <summary>JSON times as Rails renders them: ISO-8601 with milliseconds and a numeric UTC offset.</summary>
-internal static class JsonTimes
-{
-    public static string Format(DateTimeOffset t) =>
-        t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+00:00'", System.Globalization.CultureInfo.InvariantCulture);
-
-    public static string Format(DateTime utc) => Format(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)));
 }
 
 /// <summary>The audit records of the authn endpoints (spec 8.2).</summary>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Credentials;
+using Secrets.Authn.Network;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Network;
 using Secrets.Policy.Language;
 using Secrets.Policy.Store;
 using Secrets.Server.Authn;

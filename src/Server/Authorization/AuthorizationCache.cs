@@ -22,14 +22,14 @@ internal sealed class AuthorizationCache(IHttpContextAccessor http, Authorizatio
     private readonly ConcurrentDictionary<string, AuthorizationSnapshot> _snapshots = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
+    /// <summary>Where the current version comes from (and where this node's writes report theirs).</summary>
+    public AuthorizationVersions Versions => versions;
+
     /// <summary>
     /// The current snapshot of <paramref name="account"/>, as of this request. Within one HTTP request the first
     /// answer is reused (the token check already asked for the caller's account), so a request reads the version
     /// counter once: every decision of a request is taken before its writes.
     /// </summary>
-    /// <summary>Where the current version comes from (and where this node's writes report theirs).</summary>
-    public AuthorizationVersions Versions => versions;
-
     public async Task<AuthorizationSnapshot> GetAsync(SecretsDbContext db, string account, CancellationToken ct)
     {
         var items = http.HttpContext?.Items;

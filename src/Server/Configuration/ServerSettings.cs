@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Secrets.Authn.Network;
+using Secrets.Authn.Tokens;
 using Secrets.Server.Data;
 
 namespace Secrets.Server.Configuration;
@@ -8,12 +9,8 @@ namespace Secrets.Server.Configuration;
 /// <summary>Where the data key comes from; the key bytes themselves are read once at start-up.</summary>
 internal sealed record EncryptionOptions(byte[] DataKey, string Source);
 
-/// <summary>Access-token lifetimes (spec 3.2: default 480 s, clamped to 0…5 h).</summary>
-internal sealed record TokenOptions(TimeSpan UserTtl, TimeSpan HostTtl)
-{
-    public static readonly TimeSpan Default = TimeSpan.FromSeconds(480);
-    public static readonly TimeSpan Max = TimeSpan.FromHours(5);
-}
+/// <summary>Access-token lifetimes (spec 3.2: default 480 s, clamped to 0…5 h, the bounds of <see cref="AccessTokens"/>).</summary>
+internal sealed record TokenOptions(TimeSpan UserTtl, TimeSpan HostTtl);
 
 /// <summary>
 /// Proxies whose X-Forwarded-For is trusted (spec 1.3): the configured networks, plus loopback unless
@@ -211,7 +208,7 @@ internal static class SettingsLoader
         var raw = First(env, names);
         if (raw is null)
         {
-            return TokenOptions.Default;
+            return AccessTokens.DefaultTimeToLive;
         }
 
         if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
@@ -220,7 +217,7 @@ internal static class SettingsLoader
         }
 
         // Conjur clamps rather than refuses (spec 3.2).
-        return TimeSpan.FromSeconds(Math.Clamp(seconds, 0, (long)TokenOptions.Max.TotalSeconds));
+        return TimeSpan.FromSeconds(Math.Clamp(seconds, 0, (long)AccessTokens.MaximumTimeToLive.TotalSeconds));
     }
 
     /// <summary>true/false, yes/no, on/off or 1/0 (any case); anything else stops start-up naming the setting.</summary>

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Network;
 using Secrets.Server.Authn;
 using Secrets.Server.Data;
+using Secrets.Server.Http;
 using Secrets.Server.Resources;
 
 namespace Secrets.Server.HostFactories;

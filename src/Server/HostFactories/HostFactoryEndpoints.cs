@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Secrets.Authn.Network;
 using Secrets.Server.Audit;
 using Secrets.Server.Authn;
 using Secrets.Server.Authorization;

@@ -16,8 +16,6 @@ internal sealed class HostFactoryTokenStore(SecretsDbContext db, DataKeyCipher c
     /// <summary>Longer than any token we issue (56 characters at most) by a wide margin; longer input is not hashed.</summary>
     private const int MaxTokenLength = 256;
 
-    public static string Sha256Hex(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-
     /// <summary>Adds <paramref name="count"/> fresh tokens to the context and returns them (the only time they are seen). Caller saves.</summary>
     public IReadOnlyList<string> Issue(string account, string factoryId, DateTime expiration, IReadOnlyList<string> cidrs, int count)
     {
@@ -28,7 +26,7 @@ internal sealed class HostFactoryTokenStore(SecretsDbContext db, DataKeyCipher c
         for (var i = 0; i < count; i++)
         {
             var token = global::Secrets.Authn.Credentials.HostFactoryTokens.Generate();
-            var sha = Sha256Hex(token);
+            var sha = Hashes.Sha256Hex(token);
             db.HostFactoryTokens.Add(new HostFactoryTokenEntity
             {
                 TokenSha256 = sha,
@@ -56,7 +54,7 @@ internal sealed class HostFactoryTokenStore(SecretsDbContext db, DataKeyCipher c
             return null;
         }
 
-        var sha = Sha256Hex(presented);
+        var sha = Hashes.Sha256Hex(presented);
         var row = await db.HostFactoryTokens.SingleOrDefaultAsync(t => t.TokenSha256 == sha, ct);
         if (row is null)
         {

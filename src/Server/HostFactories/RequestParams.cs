@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Secrets.Server.Authn;
+using Secrets.Server.Http;
 
 namespace Secrets.Server.HostFactories;
 

@@ -88,10 +88,6 @@ internal sealed record PolicyInnerError(
 internal static class Errors
 {
     // Token middleware (spec 1.2): text/plain bodies.
-    public static ConjurError AuthorizationMissing() => ConjurError.PlainText(401, "Authorization missing");
-
-    public static ConjurError MalformedToken() => ConjurError.PlainText(401, "Malformed authorization token");
-
     public static ConjurError InvalidToken() => ConjurError.PlainText(401, "Unauthorized: Invalid token");
 
     public static ConjurError UnrecognizedClaims() => ConjurError.PlainText(401, "token contains unrecognized claims");
@@ -210,8 +206,6 @@ internal static class Errors
 
     public static ConjurError PayloadTooLarge(long limit) =>
         ConjurError.Envelope(413, new ErrorBody("payload_too_large", $"The request body exceeds the limit of {limit} bytes"));
-
-    public static ConjurError NotImplemented(string message) => ConjurError.Envelope(501, new ErrorBody("not_implemented", message));
 
     /// <summary>The store cannot be reached or refuses writes: a client retries after Retry-After, it is not a bug.</summary>
     public static ConjurError StoreUnavailable(string state, int retryAfterSeconds) =>

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -77,8 +76,6 @@ internal sealed record PolicyLoadRequest(Caller Caller, string Account, string I
     public string PolicyId => $"{Account}:policy:{Identifier}";
 
     public string Operation => Mode == PolicyLoadMode.Add ? "create" : "update";
-
-    public static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
 
 /// <summary>The 201 body of a policy load.</summary>

@@ -312,10 +312,6 @@ internal sealed partial class PolicyLoader(
     }
 
     /// <summary>
-    /// `root` exists once anyone touches /policies of an account whose admin exists (spec 2.5, 5.4). True when this
-    /// call (or a concurrent one) created it, i.e. when snapshots taken earlier in the request do not know it.
-    /// </summary>
-    /// <summary>
     /// The account's snapshot for a /policies request, after making sure `root` exists. The request's memoised
     /// snapshot (taken by the token check) predates a root created just now: then it is rebuilt once.
     /// </summary>
@@ -324,6 +320,10 @@ internal sealed partial class PolicyLoader(
             ? await authz.BuildAsync(db, account, await AuthorizationVersion.ReadAsync(db, ct), ct)
             : await authz.GetAsync(db, account, ct);
 
+    /// <summary>
+    /// `root` exists once anyone touches /policies of an account whose admin exists (spec 2.5, 5.4). True when this
+    /// call (or a concurrent one) created it, i.e. when snapshots taken earlier in the request do not know it.
+    /// </summary>
     private async Task<bool> EnsureRootPolicyAsync(string account, CancellationToken ct)
     {
         var rootId = $"{account}:policy:root";
@@ -363,7 +363,7 @@ internal sealed partial class PolicyLoader(
             Account = r.Account,
             RoleId = r.Caller.RoleId,
             PolicyText = r.Text,
-            PolicySha256 = PolicyLoadRequest.Sha256Hex(r.Text),
+            PolicySha256 = Hashes.Sha256Hex(r.Text),
             ClientIp = r.ClientIp,
             CreatedAt = now,
             FinishedAt = time.GetUtcNow().UtcDateTime,

@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Secrets.Policy.Language;
+using Secrets.Server.Crypto;
 
 namespace Secrets.Server.Policies;
 
@@ -24,7 +23,7 @@ internal sealed class ResolvedPolicyCache
     public PolicyResult<ResolvedPolicy>? ParseAndResolve(string text, string account, string identifier, string ownerId, PolicyPlanOptions options, out PolicySize? overCap)
     {
         overCap = null;
-        var key = new Key(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))), text.Length, account, identifier, ownerId);
+        var key = new Key(Hashes.Sha256Hex(text), text.Length, account, identifier, ownerId);
         lock (_lock)
         {
             for (var node = _entries.First; node is not null; node = node.Next)

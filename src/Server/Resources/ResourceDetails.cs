@@ -1,9 +1,11 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Network;
 using Secrets.Policy.Authorization;
 using Secrets.Server.Authn;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
+using Secrets.Server.Http;
 
 namespace Secrets.Server.Resources;
 

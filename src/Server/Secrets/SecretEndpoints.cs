@@ -103,7 +103,7 @@ internal static class SecretEndpoints
         }
         else
         {
-            stored = await db.FindValueAsync(resourceId, version, ct);
+            stored = await db.FindValueAsync(resourceId, version.Value, ct);
         }
 
         if (stored is null)

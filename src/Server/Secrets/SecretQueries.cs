@@ -3,9 +3,6 @@ using Secrets.Server.Data;
 
 namespace Secrets.Server.Secrets;
 
-/// <summary>One stored version of a secret (still encrypted) and the variable's <c>conjur/mime_type</c> annotation.</summary>
-internal sealed record StoredSecret(int Version, byte[] Value, string? MimeType);
-
 /// <summary>The latest version of one secret (still encrypted).</summary>
 internal sealed record LatestSecret(string ResourceId, int Version, byte[] Value);
 
@@ -19,39 +16,18 @@ internal static class SecretQueries
     public const string MimeTypeAnnotation = "conjur/mime_type";
 
     /// <summary>
-    /// Version <paramref name="version"/> (or the latest when null) of <paramref name="resourceId"/>, with the mime-type
-    /// annotation read by a correlated subquery in the same statement; null when there is no such version.
+    /// Version <paramref name="version"/> of <paramref name="resourceId"/>, with the mime-type annotation read by a
+    /// correlated subquery in the same statement; null when there is no such version. The latest version is read by
+    /// <see cref="HotReads"/> instead (spec 2.4 hot path).
     /// </summary>
-    public static Task<StoredSecret?> FindValueAsync(this SecretsDbContext db, string resourceId, int? version, CancellationToken ct)
-    {
-        if (version is null)
-        {
-            return Latest(db, resourceId, ct);
-        }
-
-        var rows = db.Secrets.AsNoTracking().Where(s => s.ResourceId == resourceId);
-        rows = version is int v ? rows.Where(s => s.Version == v) : rows.OrderByDescending(s => s.Version);
-        return rows
+    public static Task<StoredSecret?> FindValueAsync(this SecretsDbContext db, string resourceId, int version, CancellationToken ct) =>
+        db.Secrets.AsNoTracking()
+            .Where(s => s.ResourceId == resourceId && s.Version == version)
             .Select(s => new StoredSecret(
                 s.Version,
                 s.Value,
                 db.Annotations.Where(a => a.ResourceId == resourceId && a.Name == MimeTypeAnnotation).Select(a => a.Value).FirstOrDefault()))
             .FirstOrDefaultAsync(ct);
-    }
-
-    // The latest version: the statement of every plain fetch, compiled once (spec 2.4 hot path).
-    private static readonly CompiledPerProvider<Func<SecretsDbContext, string, CancellationToken, Task<StoredSecret?>>> LatestQuery = new(() =>
-        EF.CompileAsyncQuery((SecretsDbContext db, string resourceId, CancellationToken ct) =>
-            db.Secrets.AsNoTracking()
-                .Where(s => s.ResourceId == resourceId)
-                .OrderByDescending(s => s.Version)
-                .Select(s => new StoredSecret(
-                    s.Version,
-                    s.Value,
-                    db.Annotations.Where(a => a.ResourceId == resourceId && a.Name == MimeTypeAnnotation).Select(a => a.Value).FirstOrDefault()))
-                .FirstOrDefault()));
-
-    private static Task<StoredSecret?> Latest(SecretsDbContext db, string resourceId, CancellationToken ct) => LatestQuery.For(db)(db, resourceId, ct);
 
     /// <summary>The latest version of each of <paramref name="resourceIds"/> that has one, in one statement.</summary>
     public static Task<List<LatestSecret>> LatestValuesAsync(this SecretsDbContext db, IReadOnlyCollection<string> resourceIds, CancellationToken ct) =>

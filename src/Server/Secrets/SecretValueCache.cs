@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Secrets.Server.Authorization;
+using Secrets.Server.Data;
 
 namespace Secrets.Server.Secrets;
 

@@ -57,14 +57,14 @@ public abstract class CreatingHostFactoryTokens(ServerFixture f)
         using var cipher = new DataKeyCipher(f.Settings.Encryption.DataKey);
         foreach (var token in tokens)
         {
-            var sha = HostFactoryRequests.Sha256Hex(token);
+            var sha = Hashes.Sha256Hex(token);
             var row = Assert.Single(rows, r => r.TokenSha256 == sha);
             Assert.Equal((Account, "10.0.0.0/8"), (row.Account, row.Cidr));
             Assert.Equal(-1, row.Token.AsSpan().IndexOf(Encoding.UTF8.GetBytes(token)));
 
             // Sealed with the data key and bound to its row: hash, factory, expiry and CIDRs (Security/BindingCiphertextsToTheirRows).
             Assert.Equal(token, Encoding.UTF8.GetString(cipher.OpenHostFactoryToken(row.Token, sha, row.ResourceId, row.Expiration, row.Cidr)));
-            Assert.Throws<DataKeyMismatchException>(() => cipher.OpenHostFactoryToken(row.Token, HostFactoryRequests.Sha256Hex("another row"), row.ResourceId, row.Expiration, row.Cidr));
+            Assert.Throws<DataKeyMismatchException>(() => cipher.OpenHostFactoryToken(row.Token, Hashes.Sha256Hex("another row"), row.ResourceId, row.Expiration, row.Cidr));
         }
 
         // Nothing else in the row holds the token either.

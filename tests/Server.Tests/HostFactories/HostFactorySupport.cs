@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Secrets.Server.Tests.Foundation;
@@ -126,8 +125,6 @@ internal static class HostFactoryRequests
         using var doc = JsonDocument.Parse(body);
         return doc.RootElement.EnumerateArray().Select(e => e.GetProperty("token").GetString()!).ToList();
     }
-
-    public static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>A whole-second time, so an expiration survives the round trip through the wire format unchanged.</summary>
     public static DateTimeOffset WholeSecond(DateTimeOffset t) => new(t.Ticks - (t.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Authn;
+using Secrets.Server.Http;
 using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Resources;

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Authn;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
+using Secrets.Server.Http;
 using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Resources;

@@ -82,7 +82,7 @@ public abstract class BindingCiphertextsToTheirRows(ServerFixture f)
         var other = await HostFactoryApp.LoadAsync(f);
         using var admin = await f.AdminClientAsync();
         var token = Assert.Single(await HostFactoryRequests.IssueAsync(admin, app.FactoryId, f.Time.GetUtcNow().AddHours(1), 1, "10.0.0.0/8"));
-        var sha = HostFactoryRequests.Sha256Hex(token);
+        var sha = Hashes.Sha256Hex(token);
 
         await f.WithDbAsync(async db =>
         {
