@@ -9,6 +9,24 @@ public static class PolicyResolver
     internal const int MaxRelationships = 5_000_000;
 
     /// <summary>
+    /// True when <paramref name="id"/>, split on '/', has a <c>.</c> or <c>..</c> segment (issue 8, medium 6). Dots
+    /// inside a segment (<c>db.password</c>, <c>..x</c>) are ordinary characters. The one rule for policies and for
+    /// ids that reach the server any other way.
+    /// </summary>
+    public static bool HasDotSegment(string id)
+    {
+        foreach (var segment in id.Split('/'))
+        {
+            if (segment is "." or "..")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Resolves <paramref name="policy"/> for a load into <paramref name="policyIdentifier"/>.
     /// </summary>
     /// <param name="policy">The parsed text.</param>
@@ -486,19 +504,6 @@ public static class PolicyResolver
                 // Structural, so that the HTTP answer carries the line and column (issue 8 asks for them).
                 throw new PolicyErrorException(PolicyError.Structural(PolicyMessages.DotSegment(id), at.Line, at.Column));
             }
-        }
-
-        private static bool HasDotSegment(string id)
-        {
-            foreach (var segment in id.Split('/'))
-            {
-                if (segment is "." or "..")
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         /// <summary>Step 4: <c>dev/db/alice</c> → <c>alice@dev-db</c>; root users stay <c>alice</c>.</summary>

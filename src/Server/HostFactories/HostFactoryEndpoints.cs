@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Secrets.Authn.Network;
+using Secrets.Policy.Language;
 using Secrets.Server.Audit;
 using Secrets.Server.Authn;
 using Secrets.Server.Authorization;
@@ -58,7 +59,7 @@ internal static class HostFactoryEndpoints
 
         var (account, kind, identifier) = parts;
         factoryId = factoryParam;
-        if (PathSegments.IsOrHoldsDotSegment(identifier))
+        if (PolicyResolver.HasDotSegment(identifier))
         {
             return Fail(Errors.DotSegmentInId());
         }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Secrets.Policy.Language;
 
 namespace Secrets.Server.Http;
 
@@ -60,7 +61,7 @@ internal static class PathSegments
 
         foreach (var segment in segments)
         {
-            if (segment.Contains('.', StringComparison.Ordinal) && IsOrHoldsDotSegment(segment))
+            if (segment.Contains('.', StringComparison.Ordinal) && PolicyResolver.HasDotSegment(segment))
             {
                 return true;
             }
@@ -130,19 +131,6 @@ internal static class PathSegments
         return false;
     }
 
-    /// <summary>True when <paramref name="id"/>, split on '/', has a <c>.</c> or <c>..</c> part.</summary>
-    public static bool IsOrHoldsDotSegment(string id)
-    {
-        foreach (var part in id.Split('/'))
-        {
-            if (part is "." or "..")
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>
     /// Rails drops one trailing '/' before it matches a route, and one Conjur SDK appends '/' to every resource path
