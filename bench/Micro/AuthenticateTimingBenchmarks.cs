@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Secrets.Authn.Credentials;
 using Secrets.Authn.Network;
 using Secrets.Server.Accounts;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 

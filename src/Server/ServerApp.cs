@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Credentials;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
 using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;
@@ -13,8 +14,8 @@ using Secrets.Server.Policies;
 using Secrets.Server.PublicKeys;
 using Secrets.Server.Resources;
 using Secrets.Server.Roles;
-using Secrets.Server.Secrets;
 using Secrets.Server.Status;
+using Secrets.Server.Variables;
 
 namespace Secrets.Server;
 
@@ -194,5 +195,5 @@ internal static class DataKeyCanary
 /// <summary>The one password hasher (Argon2id with the default parameters of <see cref="Secrets.Authn.Credentials.Argon2Options"/>).</summary>
 internal static class Passwords
 {
-    public static readonly global::Secrets.Authn.Credentials.PasswordHasher Hasher = new(new global::Secrets.Authn.Credentials.Argon2Options());
+    public static readonly PasswordHasher Hasher = new(new Argon2Options());
 }

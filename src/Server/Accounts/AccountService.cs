@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Credentials;
 using Secrets.Authn.Tokens;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Security.Cryptography;
+using Secrets.Authn.Credentials;
 using Secrets.Server.Accounts;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
@@ -42,9 +43,9 @@ internal static class AdminCommands
             if (pr.GetValue(passwordFromStdin))
             {
                 password = (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r');
-                if (string.IsNullOrEmpty(password) || !global::Secrets.Authn.Credentials.PasswordPolicy.IsCompliant(password))
+                if (string.IsNullOrEmpty(password) || !PasswordPolicy.IsCompliant(password))
                 {
-                    await Console.Error.WriteLineAsync("error: " + global::Secrets.Authn.Credentials.PasswordPolicy.ComplexityMessage);
+                    await Console.Error.WriteLineAsync("error: " + PasswordPolicy.ComplexityMessage);
                     return 1;
                 }
             }

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Network;
 using Secrets.Policy.Language;
 using Secrets.Policy.Store;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Data;
 
 namespace Secrets.Server.Authorization;

@@ -98,7 +98,7 @@ internal static class AuthorizationVersion
 /// Reconnects with a delay after any failure; the versions source falls back to per-request reads meanwhile.
 /// </summary>
 internal sealed partial class AuthorizationVersionListener(
-    AuthorizationVersions versions, Secrets.SecretValueCache values, DatabaseTarget target, TimeProvider time, ILogger<AuthorizationVersionListener> logger)
+    AuthorizationVersions versions, Variables.SecretValueCache values, DatabaseTarget target, TimeProvider time, ILogger<AuthorizationVersionListener> logger)
     : BackgroundService
 {
     /// <summary>The listener connection's application_name (visible in pg_stat_activity).</summary>
@@ -120,7 +120,7 @@ internal sealed partial class AuthorizationVersionListener(
                 await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 connection.Notification += (_, e) =>
                 {
-                    if (e.Channel == Secrets.SecretValueCache.Channel)
+                    if (e.Channel == Variables.SecretValueCache.Channel)
                     {
                         values.Invalidate(e.Payload);
                     }
@@ -130,7 +130,7 @@ internal sealed partial class AuthorizationVersionListener(
                     }
                 };
                 await connection.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {AuthorizationVersions.Channel}; LISTEN {Secrets.SecretValueCache.Channel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {AuthorizationVersions.Channel}; LISTEN {Variables.SecretValueCache.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }

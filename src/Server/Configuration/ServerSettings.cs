@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Secrets.Authn.Network;
 using Secrets.Authn.Tokens;
+using Secrets.Policy.Language;
 using Secrets.Server.Data;
 
 namespace Secrets.Server.Configuration;
@@ -18,7 +19,7 @@ internal sealed record TokenOptions(TimeSpan UserTtl, TimeSpan HostTtl);
 /// </summary>
 internal sealed record NetworkOptions(IReadOnlyList<IPNetwork> TrustedProxies, bool TrustLoopback = true)
 {
-    public global::Secrets.Authn.Network.TrustedProxies ToTrustedProxies() => new(TrustedProxies, TrustLoopback);
+    public TrustedProxies ToTrustedProxies() => new(TrustedProxies, TrustLoopback);
 }
 
 /// <summary>
@@ -56,7 +57,7 @@ internal sealed record ServerSettings
     /// caps of rows one load may declare: SECRETS_POLICY_MAX_ROWS_PER_LINE (default 50, at least 10,000 in all) and
     /// SECRETS_POLICY_MAX_ROWS (default 2,000,000).
     /// </summary>
-    public global::Secrets.Policy.Language.PolicyPlanOptions PolicyOptions { get; init; } = new();
+    public PolicyPlanOptions PolicyOptions { get; init; } = new();
 
     /// <summary>The data directory (embedded SQLite database, generated data key, bootstrap API key file).</summary>
     public required string DataDir { get; init; }
@@ -188,7 +189,7 @@ internal static class SettingsLoader
                 EffectivePolicyMaxDepth = (int)Integer(env, "CONJUR_EFFECTIVE_POLICY_MAX_DEPTH", 64, 0, int.MaxValue),
                 EffectivePolicyMaxLimit = (int)Integer(env, "CONJUR_EFFECTIVE_POLICY_MAX_LIMIT", 100_000, 0, int.MaxValue),
             },
-            PolicyOptions = new global::Secrets.Policy.Language.PolicyPlanOptions
+            PolicyOptions = new PolicyPlanOptions
             {
                 UsersInRootPolicyOnly = Boolean(env, false, "SECRETS_USERS_IN_ROOT_POLICY_ONLY", "CONJUR_USERS_IN_ROOT_POLICY_ONLY"),
                 HostsRequireApiKeyAnnotation = !Boolean(env, true, "SECRETS_AUTHN_API_KEY_DEFAULT", "CONJUR_AUTHN_API_KEY_DEFAULT"),

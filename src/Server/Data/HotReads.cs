@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Data;
 using Microsoft.Data.Sqlite;
 using Npgsql;
-using Secrets.Server.Secrets;
+using Secrets.Server.Variables;
 
 namespace Secrets.Server.Data;
 

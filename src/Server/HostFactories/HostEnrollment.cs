@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Network;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Data;
 using Secrets.Server.Http;
 using Secrets.Server.Resources;

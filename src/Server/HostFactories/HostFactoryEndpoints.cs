@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Secrets.Authn.Network;
 using Secrets.Policy.Language;
 using Secrets.Server.Audit;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 using Secrets.Server.Http;

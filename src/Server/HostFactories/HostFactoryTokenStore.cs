@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Credentials;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 
@@ -25,7 +26,7 @@ internal sealed class HostFactoryTokenStore(SecretsDbContext db, DataKeyCipher c
         var tokens = new List<string>(count);
         for (var i = 0; i < count; i++)
         {
-            var token = global::Secrets.Authn.Credentials.HostFactoryTokens.Generate();
+            var token = HostFactoryTokens.Generate();
             var sha = Hashes.Sha256Hex(token);
             db.HostFactoryTokens.Add(new HostFactoryTokenEntity
             {

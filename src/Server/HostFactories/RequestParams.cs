@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Http;
 
 namespace Secrets.Server.HostFactories;

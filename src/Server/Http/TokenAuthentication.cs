@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Roles;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 

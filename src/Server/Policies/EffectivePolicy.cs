@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Secrets.Policy.Authorization;
 using Secrets.Policy.Store;
 using Secrets.Server.Audit;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
 using Secrets.Server.Configuration;
 using Secrets.Server.Data;

@@ -1,10 +1,11 @@
 using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Roles;
 using Secrets.Policy.Language;
 using Secrets.Policy.Store;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
-using Secrets.Server.Secrets;
+using Secrets.Server.Variables;
 
 namespace Secrets.Server.Policies;
 
@@ -87,7 +88,7 @@ internal static class PlanWriter
         foreach (var roleId in plan.CreatedRoleIds)
         {
             // Issue 8: a role whose login does not parse back to it gets no credentials, whatever declared it.
-            if (!global::Secrets.Authn.Roles.RoleIds.CanHoldCredentials(roleId))
+            if (!RoleIds.CanHoldCredentials(roleId))
             {
                 continue;
             }

@@ -4,7 +4,7 @@ using Secrets.Server.Accounts;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Http;
-using Secrets.Server.Secrets;
+using Secrets.Server.Variables;
 
 namespace Secrets.Server.PublicKeys;
 

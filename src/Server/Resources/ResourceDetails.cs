@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Network;
 using Secrets.Policy.Authorization;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Http;

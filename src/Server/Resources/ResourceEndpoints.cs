@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Secrets.Policy.Authorization;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
 using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;

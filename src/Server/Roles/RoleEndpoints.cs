@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Secrets.Policy.Authorization;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 using Secrets.Server.Http;

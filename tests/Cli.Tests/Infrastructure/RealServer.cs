@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Cli.Tests.Infrastructure;
 
@@ -241,7 +242,7 @@ public sealed class PostgresRealServer : RealServer
     protected override void ConfigureEnvironment(IDictionary<string, string?> environment)
     {
         base.ConfigureEnvironment(environment);
-        connectionString ??= global::Secrets.Server.Tests.Infrastructure.PostgresServer.CreateDatabaseAsync("cli_e2e").GetAwaiter().GetResult();
+        connectionString ??= PostgresServer.CreateDatabaseAsync("cli_e2e").GetAwaiter().GetResult();
         environment["SECRETS_DATABASE"] = connectionString;
         environment["SECRETS_DATA_KEY"] = dataKey;
     }

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Secrets.Server.Accounts;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Http;
 using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.Infrastructure;

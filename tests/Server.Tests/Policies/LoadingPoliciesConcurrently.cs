@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Secrets.Server.Policies;
 using Secrets.Server.Tests.Infrastructure;
 using static Secrets.Server.Tests.Policies.PolicyApi;
 
@@ -153,7 +154,7 @@ public abstract class LoadingWhileAnotherNodeHoldsTheLock(ServerFixture f)
     {
         await connection.OpenAsync();
         var tx = await connection.BeginTransactionAsync();
-        var key = global::Secrets.Server.Policies.PolicyLocks.AdvisoryKey(Account);
+        var key = PolicyLocks.AdvisoryKey(Account);
         await using var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({key})", connection, tx);
         await command.ExecuteNonQueryAsync();
         return tx;

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Http;
 using Secrets.Server.Tests.Infrastructure;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Http;

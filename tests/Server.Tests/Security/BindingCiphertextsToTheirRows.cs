@@ -8,7 +8,7 @@ using Secrets.Server.Data;
 using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.HostFactories;
 using Secrets.Server.Tests.Infrastructure;
-using Secrets.Server.Tests.Secrets;
+using Secrets.Server.Tests.Variables;
 
 namespace Secrets.Server.Tests.Security;
 

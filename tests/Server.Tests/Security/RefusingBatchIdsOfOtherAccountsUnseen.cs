@@ -1,6 +1,6 @@
 using System.Net;
 using Secrets.Server.Tests.Infrastructure;
-using Secrets.Server.Tests.Secrets;
+using Secrets.Server.Tests.Variables;
 
 namespace Secrets.Server.Tests.Security;
 

@@ -3,7 +3,7 @@ using System.Text;
 using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.HostFactories;
 using Secrets.Server.Tests.Infrastructure;
-using Secrets.Server.Tests.Secrets;
+using Secrets.Server.Tests.Variables;
 
 namespace Secrets.Server.Tests.Security;
 

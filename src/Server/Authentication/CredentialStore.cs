@@ -4,10 +4,11 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Credentials;
 using Secrets.Authn.Network;
+using Secrets.Authn.Roles;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 
-namespace Secrets.Server.Authn;
+namespace Secrets.Server.Authentication;
 
 /// <summary>
 /// Credentials of users and hosts: API keys and passwords.
@@ -70,7 +71,7 @@ internal sealed class CredentialStore(SecretsDbContext db, DataKeyCipher cipher,
     {
         var basic = BasicCredentials.Parse(authorizationHeader);
         var roleId = account is not null && basic is not null && Accounts.AccountName.IsValid(account)
-            ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, basic.Value.Login)
+            ? RoleIds.FromLogin(account, basic.Value.Login)
             : null;
         var cred = roleId is not null ? await FindAsync(roleId, ct) : null;
         var presented = basic?.Secret ?? "";

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Secrets;
+namespace Secrets.Server.Tests.Variables;
 
 /// <summary>Spec 6.3: secret values (variables and public keys written through the API) are stored encrypted only.</summary>
 public abstract class KeepingSecretsEncryptedAtRest(ServerFixture f)

@@ -4,13 +4,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Credentials;
 using Secrets.Authn.Network;
+using Secrets.Authn.Roles;
 using Secrets.Authn.Tokens;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
 using Secrets.Server.Data;
 using Secrets.Server.Http;
 
-namespace Secrets.Server.Authn;
+namespace Secrets.Server.Authentication;
 
 /// <summary>The built-in `authn` authenticator and identity endpoints (spec 2.1).</summary>
 internal static class AuthnEndpoints
@@ -64,7 +65,7 @@ internal static class AuthnEndpoints
             return Errors.RouteNotFound();
         }
         var login = PathSegments.At(ctx, 2);
-        var roleId = account is not null && login is not null && AccountName.IsValid(account) ? global::Secrets.Authn.Roles.RoleIds.FromLogin(account, login) : null;
+        var roleId = account is not null && login is not null && AccountName.IsValid(account) ? RoleIds.FromLogin(account, login) : null;
 
         // The body is the raw API key whatever the Content-Type: never form-decode it (spec 2.1, 11.2).
         var (body, tooLarge) = await RawBody.ReadCredentialAsync(ctx.Request, ct);
@@ -91,7 +92,7 @@ internal static class AuthnEndpoints
         if (token is null)
         {
             // No signing key for the account, or a role whose login does not parse back to it (issue 8): say which.
-            var why = global::Secrets.Authn.Roles.RoleIds.CanHoldCredentials(roleId)
+            var why = RoleIds.CanHoldCredentials(roleId)
                 ? $"CONJ00008E Account '{account}' is not defined in Conjur"
                 : "CONJ00002E Invalid credentials: the role has no login that names it";
             audit.Write(AuthnEvents.Authenticate(roleId, success: false, why));

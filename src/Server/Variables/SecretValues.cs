@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Secrets.Server.Secrets;
+namespace Secrets.Server.Variables;
 
 /// <summary>Checks on secret values as they arrive and leave (spec 2.4): blankness, public-key shape, UTF-8, mime types.</summary>
 internal static partial class SecretValues

@@ -1,8 +1,8 @@
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
-using Secrets.Server.Secrets;
+using Secrets.Server.Variables;
 
-namespace Secrets.Server.Tests.Secrets;
+namespace Secrets.Server.Tests.Variables;
 
 /// <summary>
 /// The rules of the PostgreSQL nodes' copy of latest secret values (SecretValueCache), on the class itself: the

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 
-namespace Secrets.Server.Secrets;
+namespace Secrets.Server.Variables;
 
 /// <summary>Secret versions (spec 6.1): 1-based, immutable, the latest N kept, an unchanged value adds no version.</summary>
 internal static class SecretVersions

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Secrets.Authn.Tokens;
 using Secrets.Authn.Wire;
 
-namespace Secrets.Server.Authn;
+namespace Secrets.Server.Authentication;
 
 /// <summary>The authenticate response: token JSON, or its Base64 when Accept-Encoding lists base64 (spec 2.1).</summary>
 internal static class TokenResponses

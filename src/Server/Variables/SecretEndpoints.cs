@@ -3,17 +3,18 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Secrets.Authn.Wire;
 using Secrets.Policy.Authorization;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
-using Secrets.Server.Authn;
+using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
 using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Http;
 
-namespace Secrets.Server.Secrets;
+namespace Secrets.Server.Variables;
 
 /// <summary>
 /// The secrets endpoints (spec 2.4): fetch one value, store a value, force expiration, fetch a batch.
@@ -264,7 +265,7 @@ internal static class SecretEndpoints
         }
 
         // Exactly "base64", unlike authenticate's list-aware reading (spec 2.4, 11.6).
-        var base64 = global::Secrets.Authn.Wire.AcceptEncoding.IsExactlyBase64(ctx.Request.Headers.AcceptEncoding.ToString());
+        var base64 = AcceptEncoding.IsExactlyBase64(ctx.Request.Headers.AcceptEncoding.ToString());
         var values = new List<(string Id, string Text)>(ids.Count);
         var notText = new List<string>();
         foreach (var id in ids)
@@ -273,7 +274,7 @@ internal static class SecretEndpoints
             var plain = cipher.OpenSecret(row.Value, caller.Account, id, row.Version);
             if (base64)
             {
-                values.Add((id, global::Secrets.Authn.Wire.RubyBase64.Encode64(plain)));
+                values.Add((id, RubyBase64.Encode64(plain)));
             }
             else if (SecretValues.TryDecodeUtf8(plain, out var text))
             {

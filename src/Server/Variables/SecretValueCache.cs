@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 
-namespace Secrets.Server.Secrets;
+namespace Secrets.Server.Variables;
 
 /// <summary>
 /// PostgreSQL nodes only: the latest version of recently fetched secrets, still encrypted, so that a single fetch

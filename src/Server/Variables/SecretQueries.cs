@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Data;
 
-namespace Secrets.Server.Secrets;
+namespace Secrets.Server.Variables;
 
 /// <summary>The latest version of one secret (still encrypted).</summary>
 internal sealed record LatestSecret(string ResourceId, int Version, byte[] Value);

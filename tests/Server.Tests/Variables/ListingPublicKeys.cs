@@ -1,7 +1,7 @@
 using System.Net;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Secrets;
+namespace Secrets.Server.Tests.Variables;
 
 /// <summary>GET /public_keys/{account}/user/{login} (spec 2.9): public, text/plain, one key per line.</summary>
 public abstract class ListingPublicKeys(ServerFixture f)

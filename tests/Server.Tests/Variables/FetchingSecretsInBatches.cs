@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Secrets;
+namespace Secrets.Server.Tests.Variables;
 
 /// <summary>GET /secrets?variable_ids=… (spec 2.4, 11.6).</summary>
 public abstract class FetchingSecretsInBatches(ServerFixture f)

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Secrets;
+namespace Secrets.Server.Tests.Variables;
 
 /// <summary>POST /secrets/{account}/variable/{identifier}?expirations (spec 2.4, 6.2): forces rotation by clearing expires_at.</summary>
 public abstract class ExpiringSecrets(ServerFixture f)

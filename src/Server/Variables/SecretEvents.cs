@@ -1,6 +1,6 @@
 using Secrets.Server.Audit;
 
-namespace Secrets.Server.Secrets;
+namespace Secrets.Server.Variables;
 
 /// <summary>
 /// The audit records of the secrets endpoints (spec 8.2, MSGIDs <c>fetch</c> and <c>update</c>). They carry ids and

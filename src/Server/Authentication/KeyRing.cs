@@ -12,7 +12,7 @@ using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Http;
 
-namespace Secrets.Server.Authn;
+namespace Secrets.Server.Authentication;
 
 /// <summary>
 /// The accounts' token-signing keys, decrypted once and kept in memory. A key this node has not seen (an account

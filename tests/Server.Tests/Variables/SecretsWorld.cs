@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Secrets;
+namespace Secrets.Server.Tests.Variables;
 
 /// <summary>
 /// One policy branch per test, loaded over HTTP exactly as a Conjur user would, with the actors the secrets

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Secrets;
+namespace Secrets.Server.Tests.Variables;
 
 /// <summary>GET /secrets/{account}/variable/{identifier}[?version=N] (spec 2.4, 6.1, 8.2, 11.5).</summary>
 public abstract class FetchingSecrets(ServerFixture f)

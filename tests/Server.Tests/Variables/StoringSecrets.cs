@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Secrets;
+namespace Secrets.Server.Tests.Variables;
 
 /// <summary>POST /secrets/{account}/{kind}/{identifier} (spec 2.4, 6.1, 8.2, 9, 11.4).</summary>
 public abstract class StoringSecrets(ServerFixture f)

@@ -5,7 +5,7 @@ using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 using Secrets.Server.Http;
 
-namespace Secrets.Server.Authn;
+namespace Secrets.Server.Authentication;
 
 /// <summary>
 /// <c>PUT /authn/{account}/api_key?role=…</c> with an access token: rotating ANOTHER role's API key (spec 2.1, 5.3).

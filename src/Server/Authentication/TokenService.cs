@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Network;
+using Secrets.Authn.Roles;
 using Secrets.Authn.Tokens;
 using Secrets.Authn.Wire;
 using Secrets.Server.Accounts;
@@ -12,7 +13,7 @@ using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Http;
 
-namespace Secrets.Server.Authn;
+namespace Secrets.Server.Authentication;
 
 internal sealed record TokenOutcome(Caller? Caller, ConjurError? Error);
 
@@ -32,8 +33,8 @@ internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvi
     {
         _ = ct;
         var key = keys.SigningKey(account);
-        if (key is null || !global::Secrets.Authn.Roles.RoleIds.CanHoldCredentials(roleId)
-            || !global::Secrets.Authn.Roles.RoleIds.TryGetLogin(roleId, out var login))
+        if (key is null || !RoleIds.CanHoldCredentials(roleId)
+            || !RoleIds.TryGetLogin(roleId, out var login))
         {
             return Task.FromResult<string?>(null);
         }
