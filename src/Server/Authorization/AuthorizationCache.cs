@@ -115,18 +115,3 @@ internal sealed class AuthorizationCache(IHttpContextAccessor http, Authorizatio
     private static AuthorizationSnapshot FromState(PolicyState state, long version) =>
         AuthorizationSnapshot.Build(state.Roles, state.Resources, state.Memberships, state.Permissions, version);
 }
-
-/// <summary>The decision order most endpoints share (spec 5.2): invisible → 404, visible without the privilege → 403.</summary>
-internal static class Access
-{
-    /// <summary>Null when <paramref name="roleId"/> may <paramref name="privilege"/> the resource; otherwise the error to answer.</summary>
-    public static ConjurError? Require(AuthorizationSnapshot snapshot, string roleId, string privilege, string resourceId, Func<ConjurError> notFound)
-    {
-        if (!snapshot.ResourceExists(resourceId) || !snapshot.IsVisible(resourceId, roleId))
-        {
-            return notFound();
-        }
-
-        return snapshot.IsAllowed(roleId, privilege, resourceId) ? null : Errors.Forbidden();
-    }
-}

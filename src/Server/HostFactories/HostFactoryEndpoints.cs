@@ -67,7 +67,7 @@ internal static class HostFactoryEndpoints
         // Authorization before anything about the factory is revealed: a resource of another account is simply absent.
         var snapshot = await authz.GetAsync(db, caller.Account, ct);
         var denied = account == caller.Account
-            ? Access.Require(snapshot, caller.RoleId, "execute", factoryId, () => Errors.RecordNotFound(account, kind, identifier))
+            ? Errors.For(snapshot.Decide(caller.RoleId, "execute", factoryId), () => Errors.RecordNotFound(account, kind, identifier))
             : Errors.RecordNotFound(account, kind, identifier);
         if (denied is not null)
         {
@@ -132,7 +132,7 @@ internal static class HostFactoryEndpoints
         }
 
         var snapshot = await authz.GetAsync(db, caller.Account, ct);
-        if (Access.Require(snapshot, caller.RoleId, "update", row.ResourceId, Errors.HostFactoryTokenNotFound) is { } denied)
+        if (Errors.For(snapshot.Decide(caller.RoleId, "update", row.ResourceId), Errors.HostFactoryTokenNotFound) is { } denied)
         {
             audit.Write(HostFactoryEvents.TokenRevokeFailed(caller.RoleId, denied.StatusCode == 403 ? row.ResourceId : null, Reason(denied)));
             return denied;

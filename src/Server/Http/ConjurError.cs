@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Secrets.Policy.Authorization;
 
 namespace Secrets.Server.Http;
 
@@ -105,6 +106,17 @@ internal static class Errors
     public static ConjurError ForeignUser() => UnauthorizedMessage("Operation attempted against foreign user");
 
     public static ConjurError Forbidden() => ConjurError.Head(403);
+
+    /// <summary>
+    /// The one map from an authorization decision to its answer (spec 5.2): null when allowed; the endpoint's own
+    /// "not found" when the resource is absent or hidden (the two look the same); a head 403 when forbidden.
+    /// </summary>
+    public static ConjurError? For(AccessDecision decision, Func<ConjurError> notFound) => decision switch
+    {
+        AccessDecision.Allowed => null,
+        AccessDecision.Forbidden => Forbidden(),
+        _ => notFound(),
+    };
 
     public static ConjurError BadRequest() => ConjurError.Head(400);
 

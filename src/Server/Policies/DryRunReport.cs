@@ -64,7 +64,7 @@ internal static class DryRunReport
         var now = new Rows(after);
 
         // Records the caller cannot see (spec 5.2) existed before this load; created ones are the caller's own.
-        bool Hidden(string id) => snapshot.ResourceExists(id) && !snapshot.IsVisible(id, r.Caller.RoleId);
+        bool Hidden(string id) => snapshot.Decide(r.Caller.RoleId, null, id) == AccessDecision.Hidden;
 
         var created = now.Resources.Keys.Where(id => !old.Resources.ContainsKey(id) && !Hidden(id));
         var deleted = old.Resources.Keys.Where(id => !now.Resources.ContainsKey(id) && !Hidden(id));

@@ -59,14 +59,11 @@ internal static class EffectivePolicyEndpoint
         // `root` exists once anyone touches /policies of the account (spec 2.5), reads included.
         var policyId = $"{account}:policy:{identifier}";
         var snapshot = await loader.SnapshotWithRootAsync(account, ct);
-        if (!snapshot.ResourceExists(policyId) || !snapshot.IsVisible(policyId, caller.RoleId))
+        var decision = snapshot.Decide(caller.RoleId, policyId, s => s.OwnerOf(policyId) is { } owner && s.Holds(caller.RoleId, owner));
+        if (Errors.For(decision, () => Errors.RecordNotFound(account, "policy", identifier)) is { } denied)
         {
-            return Errors.RecordNotFound(account, "policy", identifier);
-        }
-
-        if (snapshot.OwnerOf(policyId) is not { } owner || !snapshot.Holds(caller.RoleId, owner))
-        {
-            return Fail(Errors.Forbidden());
+            // Only the refusal of a visible policy is audited, as before.
+            return decision == AccessDecision.Forbidden ? Fail(denied) : denied;
         }
 
         var depth = ParseNumber(query, "depth", limits.EffectivePolicyMaxDepth);

@@ -80,24 +80,18 @@ internal sealed partial class PolicyLoader(
     private ConjurError? Authorize(PolicyLoadRequest r, AuthorizationSnapshot snapshot)
     {
         var callerRole = r.Caller.RoleId;
-        if (!snapshot.ResourceExists(r.PolicyId) || !snapshot.IsVisible(r.PolicyId, callerRole))
+        var decision = snapshot.Decide(callerRole, r.PolicyId, s => r.Mode switch
         {
-            return Errors.RecordNotFound(r.Account, "policy", r.Identifier);
-        }
-
-        var permitted = r.Mode switch
-        {
-            PolicyLoadMode.Add => snapshot.IsAllowed(callerRole, "create", r.PolicyId),
-            PolicyLoadMode.Update => snapshot.IsAllowed(callerRole, "update", r.PolicyId),
-            _ => snapshot.HasPrivilegeOnBranch(callerRole, "update", r.PolicyId),
-        };
-        if (!permitted)
+            PolicyLoadMode.Add => s.IsAllowed(callerRole, "create", r.PolicyId),
+            PolicyLoadMode.Update => s.IsAllowed(callerRole, "update", r.PolicyId),
+            _ => s.HasPrivilegeOnBranch(callerRole, "update", r.PolicyId),
+        });
+        if (decision == AccessDecision.Forbidden)
         {
             audit.Write(PolicyEvents.Failed(r, "Forbidden"));
-            return Errors.Forbidden();
         }
 
-        return null;
+        return Errors.For(decision, () => Errors.RecordNotFound(r.Account, "policy", r.Identifier));
     }
 
     private async Task<IResult> LoadLockedAsync(PolicyLoadRequest r, AuthorizationSnapshot snapshot, CancellationToken ct)

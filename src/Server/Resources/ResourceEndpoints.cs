@@ -164,7 +164,7 @@ internal static class ResourceEndpoints
     {
         var caller = ctx.RequiredCaller();
         var snapshot = await authz.GetAsync(db, caller.Account, ct);
-        var shown = IsVisible(snapshot, resource.Id, caller.RoleId)
+        var shown = snapshot.Decide(caller.RoleId, null, resource.Id) == AccessDecision.Allowed
             ? await ResourceDetails.LoadAsync(db, cipher, snapshot, caller.RoleId, [resource.Id], ct)
             : [];
         if (shown.Count == 0)
@@ -201,9 +201,8 @@ internal static class ResourceEndpoints
             return Errors.Forbidden();
         }
 
-        if (!IsVisible(snapshot, resource.Id, caller.RoleId))
+        if (Errors.For(snapshot.Decide(caller.RoleId, null, resource.Id), resource.NotFound) is { } notFound)
         {
-            var notFound = resource.NotFound();
             audit.Write(ResourceEvents.Check(caller.RoleId, roleId, privilege, resource.Id, false, notFound.Message));
             return notFound;
         }
@@ -225,20 +224,13 @@ internal static class ResourceEndpoints
         }
 
         var snapshot = await authz.GetAsync(db, caller.Account, ct);
-        if (!IsVisible(snapshot, resource.Id, caller.RoleId))
+        if (Errors.For(snapshot.Decide(caller.RoleId, null, resource.Id), resource.NotFound) is { } notFound)
         {
-            return resource.NotFound();
+            return notFound;
         }
 
         return TypedResults.Json(snapshot.PermittedRoles(privilege, resource.Id), WireJson.Options);
     }
-
-    /// <summary>
-    /// Spec 5.2: absent and invisible are the same answer. The snapshot holds the caller's account only, so a
-    /// resource of another account is never visible (and an unknown account never builds a snapshot).
-    /// </summary>
-    private static bool IsVisible(AuthorizationSnapshot snapshot, string resourceId, string roleId) =>
-        snapshot.ResourceExists(resourceId) && snapshot.IsVisible(resourceId, roleId);
 
     /// <summary>
     /// The listing's candidates in id order: visible to <paramref name="viewer"/>, of the account (and kind), owned

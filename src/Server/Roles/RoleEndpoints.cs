@@ -38,9 +38,9 @@ internal static class RoleEndpoints
 
         var caller = ctx.RequiredCaller();
         var snapshot = await authz.GetAsync(db, caller.Account, ct);
-        if (!IsAddressable(snapshot, role.Id, caller.RoleId))
+        if (Errors.For(snapshot.DecideOnRole(caller.RoleId, null, role.Id), role.NotFound) is { } notFound)
         {
-            return role.NotFound();
+            return notFound;
         }
 
         if (QueryParams.Has(ctx, "graph"))
@@ -240,9 +240,9 @@ internal static class RoleEndpoints
 
         var caller = ctx.RequiredCaller();
         var snapshot = await authz.GetAsync(db, caller.Account, ct);
-        if (!IsAddressable(snapshot, role.Id, caller.RoleId))
+        if (Errors.For(snapshot.DecideOnRole(caller.RoleId, null, role.Id), role.NotFound) is { } notFound)
         {
-            return new MemberChange(role.NotFound());
+            return new MemberChange(notFound);
         }
 
         // A role created outside policy loads (the account's admin) has no policy: nobody may change its members here.
@@ -274,10 +274,6 @@ internal static class RoleEndpoints
             ? null
             : new ResourceRef(account, kind, identifier);
     }
-
-    /// <summary>Spec 2.7: the role exists and the resource with the same id is visible to the caller.</summary>
-    private static bool IsAddressable(AuthorizationSnapshot snapshot, string roleId, string callerRoleId) =>
-        snapshot.RoleExists(roleId) && snapshot.ResourceExists(roleId) && snapshot.IsVisible(roleId, callerRoleId);
 
     /// <summary><c>filter[]</c>: role ids, <c>kind:id</c> completed with the account (Conjur's make_full_id); null when absent.</summary>
     private static ConjurError? Filter(HttpContext ctx, string account, out HashSet<string>? filter)

@@ -63,11 +63,11 @@ internal static class SecretEndpoints
         // Decide 404 / 403 before looking at anything else in the request (Conjur authorizes first).
         switch (await CheckAsync(db, authz, caller, target, "execute", ct))
         {
-            case Decision.Hidden:
+            case AccessDecision.Hidden:
                 return Fail(Errors.SecretNotFound(resourceId), SecretEvents.Forbidden);
-            case Decision.Missing:
+            case AccessDecision.Absent:
                 return Fail(Errors.SecretNotFound(resourceId));
-            case Decision.Forbidden:
+            case AccessDecision.Forbidden:
                 return Fail(Errors.Forbidden());
         }
 
@@ -161,11 +161,11 @@ internal static class SecretEndpoints
 
         switch (await CheckAsync(db, authz, caller, target, "update", ct))
         {
-            case Decision.Hidden:
+            case AccessDecision.Hidden:
                 return Fail(Errors.RecordNotFound(target.Account, target.Kind, target.Identifier), SecretEvents.Forbidden);
-            case Decision.Missing:
+            case AccessDecision.Absent:
                 return Fail(Errors.RecordNotFound(target.Account, target.Kind, target.Identifier));
-            case Decision.Forbidden:
+            case AccessDecision.Forbidden:
                 return Fail(Errors.Forbidden());
         }
 
@@ -339,38 +339,20 @@ internal static class SecretEndpoints
         return parts.Any(p => p.Length == 0) ? null : parts.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private enum Decision
-    {
-        Allowed,
-        Missing,
-        Hidden,
-        Forbidden,
-    }
-
     /// <summary>
-    /// Spec 5.2 order: an unknown or invisible resource is absent (Hidden keeps the difference for the audit record
-    /// only), a visible one without the privilege is forbidden. A caller never sees into another account, so such a
+    /// Spec 5.2 order: the one decision of <see cref="AuthorizationSnapshot.Decide(string, string?, string)"/> (Hidden keeps the
+    /// difference from Absent for the audit record only). A caller never sees into another account, so such a
     /// request is answered without building (and caching) that account's snapshot.
     /// </summary>
-    private static async Task<Decision> CheckAsync(SecretsDbContext db, AuthorizationCache authz, Caller caller, SecretTarget target, string privilege, CancellationToken ct)
+    private static async Task<AccessDecision> CheckAsync(SecretsDbContext db, AuthorizationCache authz, Caller caller, SecretTarget target, string privilege, CancellationToken ct)
     {
         if (target.Account != caller.Account)
         {
-            return Decision.Missing;
+            return AccessDecision.Absent;
         }
 
         var snapshot = await authz.GetAsync(db, target.Account, ct);
-        if (!snapshot.ResourceExists(target.ResourceId))
-        {
-            return Decision.Missing;
-        }
-
-        if (!snapshot.IsVisible(target.ResourceId, caller.RoleId))
-        {
-            return Decision.Hidden;
-        }
-
-        return snapshot.IsAllowed(caller.RoleId, privilege, target.ResourceId) ? Decision.Allowed : Decision.Forbidden;
+        return snapshot.Decide(caller.RoleId, privilege, target.ResourceId);
     }
 
     /// <summary>

@@ -80,26 +80,77 @@ public sealed class DecidingAccess
     public void Visible_to_owners_and_to_holders_of_any_permission(string role, string resource, bool expected) =>
         Assert.Equal(expected, Snapshot.IsVisible(Id(resource), Id(role)));
 
-    /// <summary>Spec 5.2 / 11.7: invisible → 404, visible but not permitted → 403.</summary>
+    /// <summary>Spec 5.2 / 11.7: unknown → absent, invisible → hidden (both 404), visible but not permitted → 403.</summary>
     [Theory]
-    [InlineData("user:eve", "execute", "variable:prod/db/url", 403)]
-    [InlineData("user:eve", "read", "variable:prod/db/url", 200)]
-    [InlineData("user:eve", "execute", "variable:prod/db/password", 404)]
-    [InlineData("user:frank", "execute", "variable:prod/db/url", 403)]
-    [InlineData("user:dave", "update", "policy:prod/db", 403)]
-    [InlineData("user:dave", "update", "variable:prod/db/url", 404)]
-    [InlineData("host:prod/db/app-01", "update", "variable:prod/db/password", 403)]
-    [InlineData("host:prod/db/app-01", "update", "host_factory:prod/db", 403)]
-    [InlineData("host:prod/db/app-01", "execute", "variable:prod/db/password", 200)]
-    [InlineData("user:carol", "execute", "variable:prod/db/password", 404)]
-    [InlineData("user:admin", "execute", "variable:prod/db/missing", 404)]
-    public void Status_distinguishes_invisible_from_forbidden(string role, string privilege, string resource, int expected)
+    [InlineData("user:eve", "execute", "variable:prod/db/url", AccessDecision.Forbidden)]
+    [InlineData("user:eve", "read", "variable:prod/db/url", AccessDecision.Allowed)]
+    [InlineData("user:eve", "execute", "variable:prod/db/password", AccessDecision.Hidden)]
+    [InlineData("user:frank", "execute", "variable:prod/db/url", AccessDecision.Forbidden)]
+    [InlineData("user:dave", "update", "policy:prod/db", AccessDecision.Forbidden)]
+    [InlineData("user:dave", "update", "variable:prod/db/url", AccessDecision.Hidden)]
+    [InlineData("host:prod/db/app-01", "update", "variable:prod/db/password", AccessDecision.Forbidden)]
+    [InlineData("host:prod/db/app-01", "update", "host_factory:prod/db", AccessDecision.Forbidden)]
+    [InlineData("host:prod/db/app-01", "execute", "variable:prod/db/password", AccessDecision.Allowed)]
+    [InlineData("user:carol", "execute", "variable:prod/db/password", AccessDecision.Hidden)]
+    [InlineData("user:admin", "execute", "variable:prod/db/missing", AccessDecision.Absent)]
+    [InlineData("user:mallory", "execute", "variable:prod/db/url", AccessDecision.Hidden)]
+    [InlineData("user:admin", "execute", "other:variable:prod/db/url", AccessDecision.Absent)]
+    // Visibility only (a null privilege): shown or not found, never forbidden.
+    [InlineData("user:eve", null, "variable:prod/db/url", AccessDecision.Allowed)]
+    [InlineData("user:eve", null, "variable:prod/db/password", AccessDecision.Hidden)]
+    [InlineData("user:dave", null, "policy:prod/db", AccessDecision.Allowed)]
+    [InlineData("user:admin", null, "variable:prod/db/missing", AccessDecision.Absent)]
+    public void Decide_distinguishes_absent_hidden_and_forbidden(string role, string? privilege, string resource, AccessDecision expected) =>
+        Assert.Equal(expected, Snapshot.Decide(Id(role), privilege, Id(resource)));
+
+    [Fact]
+    public void Decide_agrees_with_visibility_and_allowed_for_every_combination()
     {
-        var status = !Snapshot.IsVisible(Id(resource), Id(role)) ? 404
-            : !Snapshot.IsAllowed(Id(role), privilege, Id(resource)) ? 403
-            : 200;
-        Assert.Equal(expected, status);
+        string[] roles = ["user:admin", "user:alice", "user:carol", "user:eve", "user:frank", "user:dave", "host:prod/db/app-01", "layer:prod/db", "user:mallory"];
+        string[] privileges = ["read", "execute", "update", "create", "custom"];
+        var resources = Snapshot.VisibleResources(Id("user:admin")).Append(Id("variable:nope"));
+        foreach (var role in roles)
+        {
+            foreach (var resource in resources)
+            {
+                foreach (var privilege in privileges)
+                {
+                    var expected = !Snapshot.ResourceExists(resource) ? AccessDecision.Absent
+                        : !Snapshot.IsVisible(resource, Id(role)) ? AccessDecision.Hidden
+                        : !Snapshot.IsAllowed(Id(role), privilege, resource) ? AccessDecision.Forbidden
+                        : AccessDecision.Allowed;
+                    Assert.Equal(expected, Snapshot.Decide(Id(role), privilege, resource));
+                }
+            }
+        }
     }
+
+    [Theory]
+    [InlineData("user:admin", false, "policy:prod/db", AccessDecision.Forbidden)]
+    [InlineData("user:admin", true, "policy:prod/db", AccessDecision.Allowed)]
+    [InlineData("user:eve", true, "variable:prod/db/password", AccessDecision.Hidden)]
+    [InlineData("user:admin", true, "policy:nope", AccessDecision.Absent)]
+    public void Decide_with_a_rule_asks_it_only_for_visible_resources(string role, bool rule, string resource, AccessDecision expected)
+    {
+        var asked = false;
+        var decision = Snapshot.Decide(Id(role), Id(resource), _ =>
+        {
+            asked = true;
+            return rule;
+        });
+        Assert.Equal(expected, decision);
+        Assert.Equal(expected is AccessDecision.Allowed or AccessDecision.Forbidden, asked);
+    }
+
+    [Theory]
+    // A resource without a role (a webservice) is no role: absent even to its owner.
+    [InlineData("user:admin", "update", "webservice:conjur/authn-jwt/okta", AccessDecision.Absent)]
+    [InlineData("user:admin", "update", "user:alice", AccessDecision.Allowed)]
+    [InlineData("user:admin", null, "layer:prod/db", AccessDecision.Allowed)]
+    [InlineData("user:alice", "update", "user:carol", AccessDecision.Hidden)]
+    [InlineData("user:admin", "update", "user:nobody", AccessDecision.Absent)]
+    public void Decide_on_a_role_requires_the_role_to_exist(string caller, string? privilege, string target, AccessDecision expected) =>
+        Assert.Equal(expected, Snapshot.DecideOnRole(Id(caller), privilege, Id(target)));
 
     [Fact]
     public void Allowed_implies_visible_for_every_role_privilege_and_resource()

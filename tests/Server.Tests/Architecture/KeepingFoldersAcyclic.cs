@@ -43,7 +43,6 @@ public sealed class KeepingFoldersAcyclic
         "Authentication → Data",
         "Authentication → Http",
         "Authorization → Data",
-        "Authorization → Http",
         "Authorization → Variables",
         "Configuration → Accounts",
         "Configuration → Data",
