@@ -72,6 +72,7 @@ internal static partial class ServerApp
 
         services.AddSingleton<AccountStateCache>();
         services.AddSingleton<AuthorizationCache>();
+        services.AddScoped<RequestSnapshots>();
         services.AddSingleton<PolicyLocks>();
         services.AddSingleton<ResolvedPolicyCache>();
         services.AddScoped<PolicyLoader>();

@@ -42,7 +42,7 @@ internal static class ApiKeyRotation
         }
 
         var db = services.GetRequiredService<SecretsDbContext>();
-        var authz = services.GetRequiredService<AuthorizationCache>();
+        var authz = services.GetRequiredService<RequestSnapshots>();
 
         // The caller's account snapshot: a role of another account (or of no account at all) is simply not in it.
         var snapshot = await authz.GetAsync(db, caller.Account, ct);

@@ -16,9 +16,8 @@ namespace Secrets.Server.Authorization;
 /// shares the database. The counter is read before the rows: a write that lands in between makes the snapshot
 /// newer than its version number says, which only causes one extra rebuild, never a stale decision.
 /// </summary>
-internal sealed class AuthorizationCache(IHttpContextAccessor http, AuthorizationVersions versions, AccountStateCache states)
+internal sealed class AuthorizationCache(AuthorizationVersions versions, AccountStateCache states)
 {
-    private const string RequestKey = "secrets.authz.";
     private readonly ConcurrentDictionary<string, AuthorizationSnapshot> _snapshots = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
@@ -26,28 +25,10 @@ internal sealed class AuthorizationCache(IHttpContextAccessor http, Authorizatio
     public AuthorizationVersions Versions => versions;
 
     /// <summary>
-    /// The current snapshot of <paramref name="account"/>, as of this request. Within one HTTP request the first
-    /// answer is reused (the token check already asked for the caller's account), so a request reads the version
-    /// counter once: every decision of a request is taken before its writes.
+    /// The current snapshot of <paramref name="account"/>: the one held when it is at least the stored version, else a
+    /// fresh build. Requests ask through their <see cref="RequestSnapshots"/>, which keeps the first answer.
     /// </summary>
-    public async Task<AuthorizationSnapshot> GetAsync(SecretsDbContext db, string account, CancellationToken ct)
-    {
-        var items = http.HttpContext?.Items;
-        if (items?[RequestKey + account] is AuthorizationSnapshot memo)
-        {
-            return memo;
-        }
-
-        var snapshot = await GetCurrentAsync(db, account, ct);
-        if (items is not null)
-        {
-            items[RequestKey + account] = snapshot;
-        }
-
-        return snapshot;
-    }
-
-    private async Task<AuthorizationSnapshot> GetCurrentAsync(SecretsDbContext db, string account, CancellationToken ct)
+    public async Task<AuthorizationSnapshot> GetCurrentAsync(SecretsDbContext db, string account, CancellationToken ct)
     {
         var version = await versions.CurrentAsync(ct);
         return _snapshots.TryGetValue(account, out var current) && current.Version >= version
@@ -114,4 +95,30 @@ internal sealed class AuthorizationCache(IHttpContextAccessor http, Authorizatio
 
     private static AuthorizationSnapshot FromState(PolicyState state, long version) =>
         AuthorizationSnapshot.Build(state.Roles, state.Resources, state.Memberships, state.Permissions, version);
+}
+
+/// <summary>
+/// The snapshots one HTTP request decides with (scoped): the first answer per account is kept, so a request reads
+/// the version counter once (the token check already asked for the caller's account) and every decision of a request
+/// is taken before its writes.
+/// </summary>
+internal sealed class RequestSnapshots(AuthorizationCache cache)
+{
+    private Dictionary<string, AuthorizationSnapshot>? _byAccount;
+
+    /// <summary>Where the current version comes from (and where this node's writes report theirs).</summary>
+    public AuthorizationVersions Versions => cache.Versions;
+
+    /// <summary>The snapshot of <paramref name="account"/> as of this request.</summary>
+    public async Task<AuthorizationSnapshot> GetAsync(SecretsDbContext db, string account, CancellationToken ct)
+    {
+        if (_byAccount is not null && _byAccount.TryGetValue(account, out var memo))
+        {
+            return memo;
+        }
+
+        var snapshot = await cache.GetCurrentAsync(db, account, ct);
+        (_byAccount ??= new Dictionary<string, AuthorizationSnapshot>(StringComparer.Ordinal))[account] = snapshot;
+        return snapshot;
+    }
 }

@@ -30,7 +30,7 @@ internal static class HostFactoryEndpoints
     /// 5.3); then the kind, expiration, count and CIDRs are checked (all 422).
     /// </summary>
     internal static async Task<Results<JsonHttpResult<IReadOnlyList<TokenResponse>>, ConjurError>> CreateTokens(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, HostFactoryTokenStore tokens, AuditLog audit, TimeProvider time, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, HostFactoryTokenStore tokens, AuditLog audit, TimeProvider time, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
         var (p, failure) = await RequestParams.ReadAsync(ctx.Request, ct);
@@ -120,7 +120,7 @@ internal static class HostFactoryEndpoints
     /// the token of a factory the caller cannot see are the same 404, so the answer does not confirm a token exists.
     /// </summary>
     internal static async Task<Results<NoContent, ConjurError>> RevokeToken(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, HostFactoryTokenStore tokens, AuditLog audit, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, HostFactoryTokenStore tokens, AuditLog audit, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
         var presented = PathSegments.At(ctx, 1);

@@ -92,7 +92,7 @@ internal static class TokenAuthentication
             // A valid token for a role that no longer exists: head 403 (spec 1.2). The snapshot answers (and is then
             // reused by the handler's decisions), so this costs no query of its own.
             var db = ctx.RequestServices.GetRequiredService<SecretsDbContext>();
-            var snapshot = await ctx.RequestServices.GetRequiredService<AuthorizationCache>().GetAsync(db, caller.Account, ctx.RequestAborted);
+            var snapshot = await ctx.RequestServices.GetRequiredService<RequestSnapshots>().GetAsync(db, caller.Account, ctx.RequestAborted);
             if (!snapshot.RoleExists(caller.RoleId)
                 && !await db.Roles.AsNoTracking().AnyAsync(r => r.RoleId == caller.RoleId, ctx.RequestAborted))
             {

@@ -30,7 +30,7 @@ internal static class EffectivePolicyEndpoint
     }
 
     internal static async Task<IResult> GetAsync(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, AccountStateCache states, PolicyLoader loader, AuditLog audit, LimitsOptions limits, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AccountStateCache states, PolicyLoader loader, AuditLog audit, LimitsOptions limits, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
         var account = PathSegments.At(ctx, 1);

@@ -36,6 +36,7 @@ internal sealed class PolicyLocks
 internal sealed partial class PolicyLoader(
     SecretsDbContext db,
     AuthorizationCache authz,
+    RequestSnapshots snapshots,
     CredentialStore credentials,
     DataKeyCipher cipher,
     AuditLog audit,
@@ -312,7 +313,7 @@ internal sealed partial class PolicyLoader(
     internal async Task<AuthorizationSnapshot> SnapshotWithRootAsync(string account, CancellationToken ct) =>
         await EnsureRootPolicyAsync(account, ct)
             ? await authz.BuildAsync(db, account, await AuthorizationVersion.ReadAsync(db, ct), ct)
-            : await authz.GetAsync(db, account, ct);
+            : await snapshots.GetAsync(db, account, ct);
 
     /// <summary>
     /// `root` exists once anyone touches /policies of an account whose admin exists (spec 2.5, 5.4). True when this

@@ -32,7 +32,7 @@ internal static class ResourceEndpoints
 
     /// <summary>The listing: resources visible to the caller (or to the role it acts as), filtered, ordered by id, paged.</summary>
     internal static async Task<Results<JsonHttpResult<IReadOnlyList<ResourceJson>>, JsonHttpResult<CountJson>, ConjurError>> List(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, DataKeyCipher cipher, LimitsOptions limits, AuditLog audit, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, DataKeyCipher cipher, LimitsOptions limits, AuditLog audit, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
         var segments = PathSegments.Decoded(ctx);
@@ -130,7 +130,7 @@ internal static class ResourceEndpoints
     /// as Conjur's routes are ordered. An empty identifier (a trailing slash) is the kind's listing.
     /// </summary>
     internal static async Task<IResult> Get(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, DataKeyCipher cipher, LimitsOptions limits, AuditLog audit, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, DataKeyCipher cipher, LimitsOptions limits, AuditLog audit, CancellationToken ct)
     {
         var account = PathSegments.At(ctx, 1);
         var kind = PathSegments.At(ctx, 2);
@@ -160,7 +160,7 @@ internal static class ResourceEndpoints
     }
 
     internal static async Task<Results<JsonHttpResult<ResourceJson>, ConjurError>> ShowAsync(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, DataKeyCipher cipher, AuditLog audit, ResourceRef resource, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, DataKeyCipher cipher, AuditLog audit, ResourceRef resource, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
         var snapshot = await authz.GetAsync(db, caller.Account, ct);
@@ -184,7 +184,7 @@ internal static class ResourceEndpoints
     /// cannot see (404).
     /// </summary>
     internal static async Task<Results<NoContent, ConjurError>> CheckAsync(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, AuditLog audit, ResourceRef resource, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AuditLog audit, ResourceRef resource, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
         var privilege = QueryParams.Present(ctx, "privilege");
@@ -214,7 +214,7 @@ internal static class ResourceEndpoints
 
     /// <summary><c>?permitted_roles&amp;privilege=P</c> (<c>permission</c> is an alias): the sorted ids of every role that has P.</summary>
     internal static async Task<Results<JsonHttpResult<IReadOnlyList<string>>, ConjurError>> PermittedRolesAsync(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, ResourceRef resource, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, ResourceRef resource, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
         var privilege = QueryParams.Present(ctx, "privilege") ?? QueryParams.Present(ctx, "permission");

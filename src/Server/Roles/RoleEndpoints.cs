@@ -29,7 +29,7 @@ internal static class RoleEndpoints
     }
 
     /// <summary>GET: the selector present wins in Conjur's order, graph &gt; all &gt; memberships &gt; members &gt; show (keys, not values, count).</summary>
-    internal static async Task<IResult> Get(HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, AuditLog audit, CancellationToken ct)
+    internal static async Task<IResult> Get(HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AuditLog audit, CancellationToken ct)
     {
         if (Address(ctx) is not { } role)
         {
@@ -157,7 +157,7 @@ internal static class RoleEndpoints
     /// then an existing member. 204 also when the explicit membership already exists (nothing is written or audited).
     /// </summary>
     internal static async Task<Results<NoContent, ConjurError>> AddMember(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, AuditLog audit, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AuditLog audit, CancellationToken ct)
     {
         var target = await AuthorizeMemberChangeAsync(ctx, db, authz, "create", ct);
         if (target.Error is { } refused)
@@ -204,7 +204,7 @@ internal static class RoleEndpoints
     /// that is not one, it answers 404.
     /// </summary>
     internal static async Task<Results<NoContent, ConjurError>> RemoveMember(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, AuditLog audit, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AuditLog audit, CancellationToken ct)
     {
         var target = await AuthorizeMemberChangeAsync(ctx, db, authz, "update", ct);
         if (target.Error is { } refused)
@@ -231,7 +231,7 @@ internal static class RoleEndpoints
     /// a visible role (404), the privilege on its policy (403), then the <c>member</c> parameter (422).
     /// </summary>
     private static async Task<MemberChange> AuthorizeMemberChangeAsync(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, string privilege, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, string privilege, CancellationToken ct)
     {
         if (!QueryParams.Has(ctx, "members") || Address(ctx) is not { } role)
         {

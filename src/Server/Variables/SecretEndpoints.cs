@@ -44,7 +44,7 @@ internal static class SecretEndpoints
     /// valueless variables all answer the same CONJ00076E 404; visible without <c>execute</c> is head 403.
     /// </summary>
     internal static async Task<Results<FileContentHttpResult, ConjurError>> Fetch(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, DataKeyCipher cipher, AuditLog audit, HotReads reads, SecretValueCache values, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, DataKeyCipher cipher, AuditLog audit, HotReads reads, SecretValueCache values, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
         if (Target(ctx) is not { Kind: Variable } target)
@@ -132,7 +132,7 @@ internal static class SecretEndpoints
     internal static async Task<Results<Created, ConjurError>> Store(
         HttpContext ctx,
         SecretsDbContext db,
-        AuthorizationCache authz,
+        RequestSnapshots authz,
         DataKeyCipher cipher,
         AuditLog audit,
         LimitsOptions limits,
@@ -211,7 +211,7 @@ internal static class SecretEndpoints
     /// the answer says nothing about that account (docs/decisions.md).
     /// </summary>
     internal static async Task<Results<FileContentHttpResult, ConjurError>> FetchBatch(
-        HttpContext ctx, SecretsDbContext db, AuthorizationCache authz, DataKeyCipher cipher, AuditLog audit, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, DataKeyCipher cipher, AuditLog audit, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
         if (ParseVariableIds(ctx.Request.Query["variable_ids"]) is not { } ids)
@@ -344,7 +344,7 @@ internal static class SecretEndpoints
     /// difference from Absent for the audit record only). A caller never sees into another account, so such a
     /// request is answered without building (and caching) that account's snapshot.
     /// </summary>
-    private static async Task<AccessDecision> CheckAsync(SecretsDbContext db, AuthorizationCache authz, Caller caller, SecretTarget target, string privilege, CancellationToken ct)
+    private static async Task<AccessDecision> CheckAsync(SecretsDbContext db, RequestSnapshots authz, Caller caller, SecretTarget target, string privilege, CancellationToken ct)
     {
         if (target.Account != caller.Account)
         {
