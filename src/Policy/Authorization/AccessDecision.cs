@@ -32,17 +32,24 @@ public sealed partial class AuthorizationSnapshot
     {
         ArgumentNullException.ThrowIfNull(roleId);
         ArgumentNullException.ThrowIfNull(resourceId);
-        if (!ResourceExists(resourceId))
+        if (!_resourceIndex.TryGetValue(resourceId, out var x))
         {
             return AccessDecision.Absent;
         }
 
-        if (!IsVisible(resourceId, roleId))
+        // One lookup of each id and of the role's held set serve both questions (the secret fetch asks on every call).
+        if (!_roleIndex.TryGetValue(roleId, out var r))
         {
             return AccessDecision.Hidden;
         }
 
-        return privilege is null || IsAllowed(roleId, privilege, resourceId) ? AccessDecision.Allowed : AccessDecision.Forbidden;
+        var held = HeldBy(r);
+        if (!Visible(held, x))
+        {
+            return AccessDecision.Hidden;
+        }
+
+        return privilege is null || Allowed(held, PrivilegeNumber(privilege), x) ? AccessDecision.Allowed : AccessDecision.Forbidden;
     }
 
     /// <summary>
