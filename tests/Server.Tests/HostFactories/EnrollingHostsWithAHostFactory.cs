@@ -36,7 +36,7 @@ public abstract class EnrollingHostsWithAHostFactory(ServerFixture f)
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var hostId = $"{Account}:host:{hostIdentifier}";
         var apiKey = JsonDocument.Parse(body).RootElement.GetProperty("api_key").GetString()!;
-        Assert.Matches("^[0-9a-z]{50,56}$", apiKey);
+        Assert.Matches("^[0-9a-hjkmnp-tv-z]{8,56}$", apiKey);
         Assert.Equal(
             $$"""{"created_at":"{{JsonTimes.Format(f.Time.GetUtcNow())}}","id":"{{hostId}}","owner":"{{app.FactoryId}}","permissions":[],"annotations":[{"name":"purpose","value":"web"},{"name":"team","value":"blue"}],"restricted_to":[],"api_key":"{{apiKey}}"}""",
             body);

@@ -23,7 +23,7 @@ public abstract class CreatingRolesWithPolicyLoads(ServerFixture f)
         var alice = Full("user", $"alice@{branch}");
         var app = Full("host", $"{branch}/app");
         Assert.Equal(PolicyResponse.Created(1, (alice, response.ApiKeyOf(alice)), (app, response.ApiKeyOf(app))), response.Body);
-        Assert.All(response.CreatedRoles, k => Assert.Matches("^[0-9a-z]{40,60}$", k.Value));
+        Assert.All(response.CreatedRoles, k => Assert.Matches("^[0-9a-hjkmnp-tv-z]{8,56}$", k.Value));
         Assert.Equal(200, await AuthenticateStatusAsync(f, $"alice@{branch}", response.ApiKeyOf(alice)));
         Assert.Equal(200, await AuthenticateStatusAsync(f, $"host/{branch}/app", response.ApiKeyOf(app)));
         Assert.Equal(401, await AuthenticateStatusAsync(f, $"host/{branch}/app", response.ApiKeyOf(alice)));
