@@ -67,7 +67,10 @@ internal static partial class ServerApp
         services.AddSingleton<SecretValueCache>();
         if (settings.Database.Provider == DatabaseProvider.Postgres)
         {
-            services.AddHostedService<AuthorizationVersionListener>();
+            // One LISTEN connection per node delivers to both (Data/StoreChangeListener.cs).
+            services.AddSingleton<IStoreChangeSubscriber>(sp => sp.GetRequiredService<AuthorizationVersions>());
+            services.AddSingleton<IStoreChangeSubscriber>(sp => sp.GetRequiredService<SecretValueCache>());
+            services.AddHostedService<StoreChangeListener>();
         }
 
         services.AddSingleton<AccountStateCache>();

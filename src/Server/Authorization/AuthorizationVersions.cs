@@ -19,7 +19,7 @@ namespace Secrets.Server.Authorization;
 /// (the fallback); the listener also re-reads it every few seconds in case a notification was lost.</item>
 /// </list>
 /// </summary>
-internal sealed class AuthorizationVersions(HotReads reads)
+internal sealed class AuthorizationVersions(HotReads reads) : IStoreChangeSubscriber
 {
     public const string Channel = "secrets_authz";
     private long _known;
@@ -49,7 +49,25 @@ internal sealed class AuthorizationVersions(HotReads reads)
 
     internal void SetLive(bool live) => _live = live;
 
-    internal Task<long> ReadFromDatabaseAsync(CancellationToken ct) => reads.AuthorizationVersionAsync(ct);
+    string IStoreChangeSubscriber.Channel => Channel;
+
+    void IStoreChangeSubscriber.Notified(string payload)
+    {
+        if (long.TryParse(payload, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        {
+            Observe(version);
+        }
+    }
+
+    /// <summary>Reads the counter on the listener's connection, then serves it from memory (live).</summary>
+    async Task IStoreChangeSubscriber.CatchUpAsync(NpgsqlConnection connection, bool connected, CancellationToken ct)
+    {
+        await using var read = new NpgsqlCommand(HotReads.VersionSql, connection);
+        Observe((long)(await read.ExecuteScalarAsync(ct) ?? 0L));
+        SetLive(true);
+    }
+
+    void IStoreChangeSubscriber.Disconnected() => SetLive(false);
 }
 
 /// <summary>The bump every change to roles, resources, memberships, permissions or annotations makes in its transaction.</summary>
@@ -91,111 +109,4 @@ internal static class AuthorizationVersion
             db.ServerState.Where(s => s.Key == Key).Select(s => s.Number).FirstOrDefault()));
 
     public static Task<long> ReadAsync(SecretsDbContext db, CancellationToken ct) => Read.For(db)(db, ct);
-}
-
-/// <summary>
-/// PostgreSQL only: LISTEN secrets_authz on a dedicated connection and feed <see cref="AuthorizationVersions"/>.
-/// Reconnects with a delay after any failure; the versions source falls back to per-request reads meanwhile.
-/// </summary>
-internal sealed partial class AuthorizationVersionListener(
-    AuthorizationVersions versions, Variables.SecretValueCache values, DatabaseTarget target, TimeProvider time, ILogger<AuthorizationVersionListener> logger)
-    : BackgroundService
-{
-    /// <summary>The listener connection's application_name (visible in pg_stat_activity).</summary>
-    public const string ListenerName = "secrets-authz-listener";
-
-    private static readonly TimeSpan Resync = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan Reminder = TimeSpan.FromMinutes(1);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(target.ConnectionString) { Pooling = false, KeepAlive = 10, CommandTimeout = 5, Timeout = 5, ApplicationName = ListenerName };
-        var down = false;
-        var lastWarned = 0L;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(builder.ConnectionString);
-                connection.Notification += (_, e) =>
-                {
-                    if (e.Channel == Variables.SecretValueCache.Channel)
-                    {
-                        values.Invalidate(e.Payload);
-                    }
-                    else if (long.TryParse(e.Payload, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-                    {
-                        versions.Observe(version);
-                    }
-                };
-                await connection.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {AuthorizationVersions.Channel}; LISTEN {Variables.SecretValueCache.Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                // Listening first, then reading: a commit in between is in the read or in a notification.
-                await ResyncAsync(connection, stoppingToken);
-                values.Clear();
-                versions.SetLive(true);
-                if (down)
-                {
-                    LogListenerBack(logger);
-                    down = false;
-                }
-
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    if (!await connection.WaitAsync(Resync, stoppingToken))
-                    {
-                        await ResyncAsync(connection, stoppingToken);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                versions.SetLive(false);
-
-                // One warning when the listener goes down, then one reminder a minute while it stays down (issue 9:
-                // an outage must not flood the log with a line a second).
-                if (!down || time.GetElapsedTime(lastWarned) >= Reminder)
-                {
-                    LogListenerDown(logger, ex.GetType().Name);
-                    lastWarned = time.GetTimestamp();
-                }
-
-                down = true;
-                try
-                {
-                    await Task.Delay(RetryDelay, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-            finally
-            {
-                versions.SetLive(false);
-                values.Clear();
-            }
-        }
-    }
-
-    private async Task ResyncAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        await using var read = new NpgsqlCommand(HotReads.VersionSql, connection);
-        versions.Observe((long)(await read.ExecuteScalarAsync(ct) ?? 0L));
-    }
-
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Authorization change listener disconnected ({Reason}); reading the version per request until it reconnects")]
-    private static partial void LogListenerDown(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Authorization change listener reconnected")]
-    private static partial void LogListenerBack(ILogger logger);
 }

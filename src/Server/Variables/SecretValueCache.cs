@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Npgsql;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 
@@ -15,7 +16,7 @@ namespace Secrets.Server.Variables;
 /// and a value is kept only if no invalidation happened between the start of its read and the keeping.
 /// SQLite never uses it: its reads are local and cheap, and another process on the same file would not notify.
 /// </summary>
-internal sealed class SecretValueCache(AuthorizationVersions versions)
+internal sealed class SecretValueCache(AuthorizationVersions versions) : IStoreChangeSubscriber
 {
     public const string Channel = "secrets_values";
     private const int MaxEntries = 10_000;
@@ -90,6 +91,23 @@ internal sealed class SecretValueCache(AuthorizationVersions versions)
             _entries.Clear();
         }
     }
+
+    string IStoreChangeSubscriber.Channel => Channel;
+
+    void IStoreChangeSubscriber.Notified(string payload) => Invalidate(payload);
+
+    /// <summary>Connected: notifications may have been missed while not listening, so nothing kept may be trusted.</summary>
+    Task IStoreChangeSubscriber.CatchUpAsync(NpgsqlConnection connection, bool connected, CancellationToken ct)
+    {
+        if (connected)
+        {
+            Clear();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    void IStoreChangeSubscriber.Disconnected() => Clear();
 
     private sealed record Entry(StoredSecret Value, long AuthorizationVersion);
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Secrets.Server.Audit;
 using Secrets.Server.Authorization;
+using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
 using static Secrets.Server.Tests.Policies.PolicyApi;
 
@@ -120,7 +121,7 @@ public sealed class SharingOneDatabaseBetweenNodes(PostgresServerFixture f) : IC
         await using var connection = new NpgsqlConnection(f.Settings.Database.ConnectionString);
         await connection.OpenAsync();
         await using var kill = new NpgsqlCommand(
-            $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '{AuthorizationVersionListener.ListenerName}' AND datname = current_database()",
+            $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '{StoreChangeListener.ListenerName}' AND datname = current_database()",
             connection);
         Assert.True((long)(await kill.ExecuteScalarAsync())! >= 2);
     }
