@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Secrets.Policy.Store;
 
 namespace Secrets.Authn.Tokens;
 
@@ -22,7 +23,7 @@ public enum AccessTokenError
 /// <summary>A verified access token: who it speaks for and until when.</summary>
 /// <param name="Account">The account whose signing key signed the token (from the key lookup, not the token).</param>
 /// <param name="Subject">The <c>sub</c> claim, a login such as <c>alice</c> or <c>host/app/01</c>.</param>
-/// <param name="RoleId">The role the token speaks for, from <see cref="Roles.RoleIds.FromLogin"/>.</param>
+/// <param name="RoleId">The role the token speaks for, from <see cref="FullId.FromLogin"/>.</param>
 /// <param name="IssuedAt">The <c>iat</c> claim.</param>
 /// <param name="ExpiresAt">The <c>exp</c> claim, or <c>iat</c> + 480 s when the token has none.</param>
 /// <param name="Cidrs">The <c>cidr</c> claim (empty when absent): the Server answers 403 <c>IP address

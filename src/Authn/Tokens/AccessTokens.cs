@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Secrets.Authn.Network;
-using Secrets.Authn.Roles;
+using Secrets.Policy.Store;
 
 namespace Secrets.Authn.Tokens;
 
@@ -75,7 +75,7 @@ public static partial class AccessTokens
     /// (<c>{"protected":"…","payload":"…","signature":"…"}</c>), the 200 body of <c>authenticate</c>.
     /// </summary>
     /// <param name="key">The account's signing key.</param>
-    /// <param name="subject">The login (<c>alice</c>, <c>host/app/01</c>); see <see cref="RoleIds.ToLogin"/>.</param>
+    /// <param name="subject">The login (<c>alice</c>, <c>host/app/01</c>); see <see cref="FullId.ToLogin"/>.</param>
     /// <param name="issuedAt">The issue time (from the injected <see cref="TimeProvider"/>); sub-second parts are dropped.</param>
     /// <param name="timeToLive">The lifetime: whole seconds, from 1 s to <see cref="MaximumTimeToLive"/>.</param>
     /// <param name="cidrs">Optional <c>cidr</c> claim restricting where the token may be presented.</param>
@@ -301,7 +301,7 @@ public static partial class AccessTokens
 
             if (!claims.TryGetProperty("sub", out var subElement) || subElement.ValueKind != JsonValueKind.String
                 || subElement.GetString() is not { Length: > 0 } subject
-                || RoleIds.FromLogin(account, subject) is not { } roleId)
+                || FullId.FromLogin(account, subject) is not { } roleId)
             {
                 return Fail(AccessTokenError.Invalid, "sub claim missing or not a login");
             }

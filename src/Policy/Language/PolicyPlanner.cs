@@ -334,8 +334,8 @@ public static class PolicyPlanner
                     : _resources.Contains(reference.FullId) || ResourceAfterDeletes(reference.FullId) is not null;
                 if (!exists)
                 {
-                    var parts = reference.FullId.Split(':', 3);
-                    throw Error(PolicyMessages.NotFound(parts[1], parts[2], parts[0]), reference.Line, reference.Column);
+                    var id = reference.FullId;
+                    throw Error(PolicyMessages.NotFound(FullId.KindOf(id), FullId.IdentifierOf(id), FullId.AccountOf(id)), reference.Line, reference.Column);
                 }
             }
         }

@@ -1,3 +1,5 @@
+using Secrets.Policy.Store;
+
 namespace Secrets.Policy.Language;
 
 /// <summary>
@@ -40,7 +42,7 @@ public static class PolicyResolver
         ArgumentException.ThrowIfNullOrWhiteSpace(account);
         ArgumentException.ThrowIfNullOrWhiteSpace(policyIdentifier);
         ArgumentException.ThrowIfNullOrWhiteSpace(policyOwnerId);
-        if (policyOwnerId.Split(':', 3).Length != 3)
+        if (!FullId.TryParse(policyOwnerId, out _))
         {
             throw new ArgumentException("The owner must be a full id 'account:kind:identifier'.", nameof(policyOwnerId));
         }

@@ -42,7 +42,7 @@ public sealed record ResolvedRecord
     /// <summary>
     /// True for <c>!user</c> and <c>!host</c> records, which have credentials and get an API key when created. A
     /// <c>!role</c> never does, whatever its kind: Conjur creates credentials only for users and hosts (issue 8).
-    /// The Server also gives none to a role whose login does not parse back to it (<c>RoleIds.CanHoldCredentials</c>).
+    /// The Server also gives none to a role whose login does not parse back to it (<c>FullId.CanHoldCredentials</c>).
     /// </summary>
     public bool HasCredentials { get; init; }
 }

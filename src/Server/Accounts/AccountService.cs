@@ -15,8 +15,6 @@ internal sealed record CreatedAccount(string Account, string AdminApiKey, string
 /// </summary>
 internal sealed class AccountService(SecretsDbContext db, DataKeyCipher cipher, PasswordHasher passwords, TimeProvider time)
 {
-    public static string SigningKeyId(string account) => "authn:" + account;
-
     public static string AdminRoleId(string account) => account + ":user:admin";
 
     public Task<bool> ExistsAsync(string account, CancellationToken ct) =>
@@ -34,9 +32,9 @@ internal sealed class AccountService(SecretsDbContext db, DataKeyCipher cipher, 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.SigningKeys.Add(new SigningKeyEntity
         {
-            Id = SigningKeyId(account),
+            Id = SigningKeyEntity.IdFor(account),
             Account = account,
-            PrivateKey = cipher.Encrypt(key.ExportPkcs8(), SigningKeyId(account)),
+            PrivateKey = cipher.Encrypt(key.ExportPkcs8(), SigningKeyEntity.IdFor(account)),
             Fingerprint = key.Kid,
             CreatedAt = now,
         });

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using Secrets.Authn.Credentials;
+using Secrets.Policy.Store;
 using Secrets.Server.Accounts;
 using Secrets.Server.Authentication;
 using Secrets.Server.Configuration;

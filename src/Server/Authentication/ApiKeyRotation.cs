@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Secrets.Policy.Authorization;
+using Secrets.Policy.Store;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
 using Secrets.Server.Authorization;
@@ -60,7 +61,7 @@ internal static class ApiKeyRotation
             return denied;
         }
 
-        var kind = RoleParams.Split(targetId)!.Value.Kind;
+        var kind = FullId.KindOf(targetId);
         if (kind is not ("user" or "host"))
         {
             audit.Write(AuthnEvents.Rotate(caller.RoleId, targetId, false, $"CONJ00126E Role '{targetId}' is not applicable for key rotation"));
@@ -77,7 +78,7 @@ internal static class ApiKeyRotation
         else if (cred is null && kind == "user")
         {
             // Conjur's ensure_credentials: a user always has an API key; one without a credentials row gets one now.
-            (_, key) = credentials.Create(targetId, RoleParams.Split(targetId)!.Value.Account);
+            (_, key) = credentials.Create(targetId, FullId.AccountOf(targetId));
         }
         else
         {

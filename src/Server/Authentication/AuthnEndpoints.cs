@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Credentials;
 using Secrets.Authn.Network;
-using Secrets.Authn.Roles;
 using Secrets.Authn.Tokens;
+using Secrets.Policy.Store;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
 using Secrets.Server.Data;
@@ -65,7 +65,7 @@ internal static class AuthnEndpoints
             return Errors.RouteNotFound();
         }
         var login = PathSegments.At(ctx, 2);
-        var roleId = account is not null && login is not null && AccountName.IsValid(account) ? RoleIds.FromLogin(account, login) : null;
+        var roleId = account is not null && login is not null && AccountName.IsValid(account) ? FullId.FromLogin(account, login) : null;
 
         // The body is the raw API key whatever the Content-Type: never form-decode it (spec 2.1, 11.2).
         var (body, tooLarge) = await RawBody.ReadCredentialAsync(ctx.Request, ct);
@@ -92,7 +92,7 @@ internal static class AuthnEndpoints
         if (token is null)
         {
             // No signing key for the account, or a role whose login does not parse back to it (issue 8): say which.
-            var why = RoleIds.CanHoldCredentials(roleId)
+            var why = FullId.CanHoldCredentials(roleId)
                 ? $"CONJ00008E Account '{account}' is not defined in Conjur"
                 : "CONJ00002E Invalid credentials: the role has no login that names it";
             audit.Write(AuthnEvents.Authenticate(roleId, success: false, why));
@@ -145,7 +145,7 @@ internal static class AuthnEndpoints
             return Errors.Unauthorized();
         }
 
-        if (roleId.Split(':', 3)[1] == "host")
+        if (FullId.KindOf(roleId) == "host")
         {
             audit.Write(AuthnEvents.Password(roleId, false, "Hosts can not have passwords"));
             return Errors.Forbidden();
@@ -265,12 +265,6 @@ internal static class RoleParams
             3 when parts.All(p => p.Length > 0) => role,
             _ => null,
         };
-    }
-
-    public static (string Account, string Kind, string Identifier)? Split(string id)
-    {
-        var parts = id.Split(':', 3);
-        return parts.Length == 3 ? (parts[0], parts[1], parts[2]) : null;
     }
 }
 

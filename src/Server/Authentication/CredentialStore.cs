@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Credentials;
 using Secrets.Authn.Network;
-using Secrets.Authn.Roles;
+using Secrets.Policy.Store;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 
@@ -70,8 +70,8 @@ internal sealed class CredentialStore(SecretsDbContext db, DataKeyCipher cipher,
         string authorizationHeader, string? account, CancellationToken ct)
     {
         var basic = BasicCredentials.Parse(authorizationHeader);
-        var roleId = account is not null && basic is not null && Accounts.AccountName.IsValid(account)
-            ? RoleIds.FromLogin(account, basic.Value.Login)
+        var roleId = account is not null && basic is not null && AccountName.IsValid(account)
+            ? FullId.FromLogin(account, basic.Value.Login)
             : null;
         var cred = roleId is not null ? await FindAsync(roleId, ct) : null;
         var presented = basic?.Secret ?? "";

@@ -90,7 +90,7 @@ internal sealed class KeyRing(ISecretsDbFactory dbFactory, DataKeyCipher cipher,
                     continue;
                 }
 
-                var key = TokenSigningKey.ImportPkcs8(cipher.Decrypt(row.PrivateKey, AccountService.SigningKeyId(row.Account)));
+                var key = TokenSigningKey.ImportPkcs8(cipher.Decrypt(row.PrivateKey, SigningKeyEntity.IdFor(row.Account)));
                 _byAccount[row.Account] = key;
                 _byKid[key.Kid] = new TrustedTokenKey(row.Account, key.VerificationKey);
             }

@@ -4,9 +4,9 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Network;
-using Secrets.Authn.Roles;
 using Secrets.Authn.Tokens;
 using Secrets.Authn.Wire;
+using Secrets.Policy.Store;
 using Secrets.Server.Accounts;
 using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;
@@ -33,8 +33,8 @@ internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvi
     {
         _ = ct;
         var key = keys.SigningKey(account);
-        if (key is null || !RoleIds.CanHoldCredentials(roleId)
-            || !RoleIds.TryGetLogin(roleId, out var login))
+        if (key is null || !FullId.CanHoldCredentials(roleId)
+            || !FullId.TryGetLogin(roleId, out var login))
         {
             return Task.FromResult<string?>(null);
         }

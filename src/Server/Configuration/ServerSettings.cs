@@ -3,6 +3,7 @@ using System.Net;
 using Secrets.Authn.Network;
 using Secrets.Authn.Tokens;
 using Secrets.Policy.Language;
+using Secrets.Policy.Store;
 using Secrets.Server.Data;
 
 namespace Secrets.Server.Configuration;
@@ -167,7 +168,7 @@ internal static class SettingsLoader
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         var account = First(env, "SECRETS_ACCOUNT", "CONJUR_ACCOUNT") ?? (embedded ? DefaultAccount : null);
-        if (account is not null && !Accounts.AccountName.IsValid(account))
+        if (account is not null && !AccountName.IsValid(account))
         {
             throw new ConfigurationException("SECRETS_ACCOUNT/CONJUR_ACCOUNT: an account name may not be empty or contain a space, ':' or '/'");
         }

@@ -35,7 +35,7 @@ internal static class SealFormatMigration
                 t.Expiration,
                 t.Cidr), ct);
         count += await ResealAsync(db, db.SigningKeys.OrderBy(k => k.Id), k => k.PrivateKey, (k, v) => k.PrivateKey = v,
-            k => cipher.Encrypt(cipher.Decrypt(k.PrivateKey, AccountService.SigningKeyId(k.Account)), AccountService.SigningKeyId(k.Account)), ct);
+            k => cipher.Encrypt(cipher.Decrypt(k.PrivateKey, SigningKeyEntity.IdFor(k.Account)), SigningKeyEntity.IdFor(k.Account)), ct);
         count += await ResealAsync(db, db.Credentials.Where(c => c.EncryptedPasswordHash != null).OrderBy(c => c.RoleId), c => c.EncryptedPasswordHash!, (c, v) => c.EncryptedPasswordHash = v,
             c => cipher.Encrypt(cipher.Decrypt(c.EncryptedPasswordHash!, c.RoleId), c.RoleId), ct);
         count += await ResealAsync(db, db.ServerState.Where(s => s.Key == DataKeyCanary.Key).OrderBy(s => s.Key), s => s.Blob!, (s, v) => s.Blob = v,

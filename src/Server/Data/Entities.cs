@@ -123,6 +123,9 @@ internal sealed class HostFactoryTokenEntity
 /// <summary>An account's token-signing key (spec 3.1); one row per account, id "authn:&lt;account&gt;".</summary>
 internal sealed class SigningKeyEntity
 {
+    /// <summary>The row id, which is also the AAD of <see cref="PrivateKey"/>: <c>authn:&lt;account&gt;</c>.</summary>
+    public static string IdFor(string account) => "authn:" + account;
+
     public required string Id { get; set; }
     public required string Account { get; set; }
 

@@ -1,4 +1,5 @@
 using Secrets.Policy.Language;
+using Secrets.Policy.Store;
 
 namespace Secrets.Server.HostFactories;
 
@@ -19,7 +20,7 @@ internal static class EnrolledHosts
         {
             if (record is not { Kind: "host", HasCredentials: true }
                 || state.FindResource(record.FullId) is not { PolicyId: null } current
-                || HostEnrollment.KindOf(current.OwnerId) != "host_factory")
+                || FullId.KindOf(current.OwnerId) != "host_factory")
             {
                 continue;
             }

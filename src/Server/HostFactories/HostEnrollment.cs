@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Network;
+using Secrets.Policy.Store;
 using Secrets.Server.Authentication;
 using Secrets.Server.Data;
 using Secrets.Server.Http;
@@ -131,7 +132,7 @@ internal sealed class HostEnrollment(SecretsDbContext db, CredentialStore creden
     private async Task<IReadOnlyList<string>> LayersOfAsync(string factoryId, CancellationToken ct)
     {
         var roles = await db.RoleMemberships.AsNoTracking().Where(m => m.MemberId == factoryId).Select(m => m.RoleId).ToListAsync(ct);
-        return roles.Where(r => KindOf(r) == "layer").Order(StringComparer.Ordinal).ToList();
+        return roles.Where(r => FullId.KindOf(r) == "layer").Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>The resource as Conjur renders it (spec 2.6 show) plus the API key.</summary>
@@ -158,10 +159,4 @@ internal sealed class HostEnrollment(SecretsDbContext db, CredentialStore creden
 
     private static long LockKey(string hostId) =>
         BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes("secrets host enrollment " + hostId)), 0);
-
-    public static string KindOf(string fullId)
-    {
-        var parts = fullId.Split(':', 3);
-        return parts.Length == 3 ? parts[1] : "";
-    }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Secrets.Authn.Network;
 using Secrets.Policy.Language;
+using Secrets.Policy.Store;
 using Secrets.Server.Audit;
 using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
@@ -52,7 +53,7 @@ internal static class HostFactoryEndpoints
             return Fail(Errors.ParameterMissing("host_factory"));
         }
 
-        if (RoleParams.Split(factoryParam) is not { } parts || parts.Account.Length == 0 || parts.Kind.Length == 0 || parts.Identifier.Length == 0)
+        if (!FullId.TryParse(factoryParam, out var parts))
         {
             return Fail(Errors.InvalidHostFactoryId(factoryParam));
         }
@@ -168,7 +169,7 @@ internal static class HostFactoryEndpoints
         }
 
         var factoryId = row.ResourceId;
-        var factoryKind = HostEnrollment.KindOf(factoryId);
+        var factoryKind = FullId.KindOf(factoryId);
         if (factoryKind != "host_factory")
         {
             audit.Write(HostFactoryEvents.HostEnrollFailed(factoryId, null, $"Invalid resource kind: {factoryKind}"));

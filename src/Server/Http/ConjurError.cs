@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Secrets.Policy.Authorization;
+using Secrets.Policy.Store;
 
 namespace Secrets.Server.Http;
 
@@ -121,6 +122,12 @@ internal static class Errors
     public static ConjurError BadRequest() => ConjurError.Head(400);
 
     public static ConjurError NotFound() => ConjurError.Head(404);
+
+    /// <summary>The record-not-found envelope for a full id (a malformed one keeps what parts it has).</summary>
+    public static ConjurError RecordNotFound(string fullId) =>
+        FullId.TryParse(fullId, out var id)
+            ? RecordNotFound(id.Account, id.Kind, id.Identifier)
+            : RecordNotFound(FullId.AccountOf(fullId), FullId.KindOf(fullId), string.Empty);
 
     /// <summary>Record-not-found shape: <c>&lt;Kind capitalised&gt; '&lt;identifier&gt;' not found in account '&lt;account&gt;'</c>.</summary>
     public static ConjurError RecordNotFound(string account, string kind, string identifier) =>

@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using Secrets.Authn.Roles;
+using Secrets.Policy.Store;
 using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
@@ -82,7 +82,7 @@ internal static class TokenAuthentication
             // Issue 8: the token speaks for the role its `sub` parses to only when that role's login is exactly the
             // `sub` and the role may hold a token at all. A token issued before this rule to the user `user/admin`
             // (sub `user/admin`, which parses to the user `admin`) is refused here.
-            if (!RoleIds.CanHoldCredentials(caller.RoleId) || !RoleIds.TryGetLogin(caller.RoleId, out var login)
+            if (!FullId.CanHoldCredentials(caller.RoleId) || !FullId.TryGetLogin(caller.RoleId, out var login)
                 || !string.Equals(login, caller.Login, StringComparison.Ordinal))
             {
                 await Errors.InvalidToken().ExecuteAsync(ctx);

@@ -143,7 +143,7 @@ internal static class DryRunReport
         }
     }
 
-    private static int Rank(string id) => RoleKinds.Contains(Kind(id)) ? 0 : ResourceKinds.Contains(Kind(id)) ? 1 : -1;
+    private static int Rank(string id) => RoleKinds.Contains(FullId.KindOf(id)) ? 0 : ResourceKinds.Contains(FullId.KindOf(id)) ? 1 : -1;
 
     /// <summary><c>{"items":[…]}</c>, at most <see cref="MaxItems"/> of them, with <c>"total"</c> when cut.</summary>
     private static JsonObject Section(IEnumerable<string> ids, Rows state, Rows? previous, Func<string, bool> hidden)
@@ -170,7 +170,7 @@ internal static class DryRunReport
 
     private static JsonObject Item(string fullId, Rows state, Rows? previous, Func<string, bool> hidden)
     {
-        var kind = Kind(fullId);
+        var kind = FullId.KindOf(fullId);
         string? Show(string? id) => id is null ? null : hidden(id) ? Censor(id) : id;
         bool Shown(string id) => !hidden(id);
 
@@ -178,7 +178,7 @@ internal static class DryRunReport
         var item = new JsonObject
         {
             ["identifier"] = fullId,
-            ["id"] = fullId.Split(':', 3)[2],
+            ["id"] = FullId.IdentifierOf(fullId),
             ["type"] = kind,
             ["owner"] = Show(resource.OwnerId),
             ["policy"] = Show(resource.PolicyId),
@@ -203,14 +203,7 @@ internal static class DryRunReport
     /// <summary>PrimitiveFactory#censor_resource_id: the account and kind stay, the identifier goes.</summary>
     private static string Censor(string id)
     {
-        var parts = id.Split(':', 3);
-        return parts.Length == 3 ? $"{parts[0]}:{parts[1]}:{Redacted}" : Redacted;
-    }
-
-    private static string Kind(string id)
-    {
-        var parts = id.Split(':', 3);
-        return parts.Length == 3 ? parts[1] : "";
+        return FullId.TryParse(id, out var parts) ? $"{parts.Account}:{parts.Kind}:{Redacted}" : Redacted;
     }
 
     /// <summary>

@@ -213,14 +213,14 @@ internal sealed class EffectivePolicyTree
     {
         var branch = identifier == "root" ? "" : identifier;
         var absoluteDepth = (long)Slashes(branch) + depth;
-        var account = rows.Resources.Count > 0 ? Account(rows.Resources[0].ResourceId) : "";
+        var account = rows.Resources.Count > 0 ? FullId.AccountOf(rows.Resources[0].ResourceId) : "";
         bool InBranch(string id) => branch.Length == 0 || id == branch || id.StartsWith(branch + "/", StringComparison.Ordinal);
 
         var visible = snapshot.FilterVisible(callerRoleId, rows.Resources.Select(r => r.ResourceId)).ToHashSet(StringComparer.Ordinal);
         var byId = rows.Resources.ToDictionary(r => r.ResourceId, StringComparer.Ordinal);
         var others = rows.Resources
-            .Where(r => visible.Contains(r.ResourceId) && Kind(r.ResourceId) != "user")
-            .Where(r => InBranch(Identifier(r.ResourceId)) && Slashes(Identifier(r.ResourceId)) <= absoluteDepth)
+            .Where(r => visible.Contains(r.ResourceId) && FullId.KindOf(r.ResourceId) != "user")
+            .Where(r => InBranch(FullId.IdentifierOf(r.ResourceId)) && Slashes(FullId.IdentifierOf(r.ResourceId)) <= absoluteDepth)
             .OrderBy(r => r.ResourceId, StringComparer.Ordinal)
             .ToList();
 
@@ -232,14 +232,14 @@ internal sealed class EffectivePolicyTree
             return new EffectivePolicyTree([], false, count);
         }
 
-        var policies = others.Where(r => Kind(r.ResourceId) == "policy").Select(r => Identifier(r.ResourceId)).ToHashSet(StringComparer.Ordinal);
+        var policies = others.Where(r => FullId.KindOf(r.ResourceId) == "policy").Select(r => FullId.IdentifierOf(r.ResourceId)).ToHashSet(StringComparer.Ordinal);
 
         // Users: "name@a-b" lives in policy a/b when a/b owns it; at root, any other stays where it is.
         var dashed = branch.Replace('/', '-');
         var users = new List<(ResourceRow Row, string Path)>();
-        foreach (var r in rows.Resources.Where(r => visible.Contains(r.ResourceId) && Kind(r.ResourceId) == "user").OrderBy(r => r.ResourceId, StringComparer.Ordinal))
+        foreach (var r in rows.Resources.Where(r => visible.Contains(r.ResourceId) && FullId.KindOf(r.ResourceId) == "user").OrderBy(r => r.ResourceId, StringComparer.Ordinal))
         {
-            var id = Identifier(r.ResourceId);
+            var id = FullId.IdentifierOf(r.ResourceId);
             if (branch.Length > 0 && !id.EndsWith("@" + dashed, StringComparison.Ordinal) && !id.Contains("@" + dashed + "-", StringComparison.Ordinal))
             {
                 continue;
@@ -253,17 +253,17 @@ internal sealed class EffectivePolicyTree
 
         var paths = users.ToDictionary(u => u.Row.ResourceId, u => u.Path, StringComparer.Ordinal);
         string PathOf(string fullId) => paths.TryGetValue(fullId, out var p) ? p
-            : Kind(fullId) == "user" && byId.TryGetValue(fullId, out var row) ? UserPath(row, policies, true) ?? Identifier(fullId)
-            : Identifier(fullId);
+            : FullId.KindOf(fullId) == "user" && byId.TryGetValue(fullId, out var row) ? UserPath(row, policies, true) ?? FullId.IdentifierOf(fullId)
+            : FullId.IdentifierOf(fullId);
 
         var tree = new Builder(policies, branch);
         var included = others.Select(r => r.ResourceId).Concat(users.Select(u => u.Row.ResourceId)).ToHashSet(StringComparer.Ordinal);
         var restrictions = rows.Restrictions.ToDictionary(c => c.RoleId, c => c.RestrictedTo, StringComparer.Ordinal);
         var memberOf = rows.Memberships.ToLookup(m => m.MemberId, StringComparer.Ordinal);
 
-        foreach (var (r, path) in others.Select(r => (r, Identifier(r.ResourceId))).Concat(users.Select(u => (u.Row, u.Path))))
+        foreach (var (r, path) in others.Select(r => (r, FullId.IdentifierOf(r.ResourceId))).Concat(users.Select(u => (u.Row, u.Path))))
         {
-            var kind = Kind(r.ResourceId);
+            var kind = FullId.KindOf(r.ResourceId);
             var parent = tree.PolicyNode(tree.ParentOf(path));
             if (r.ResourceId != $"{account}:policy:root")
             {
@@ -289,8 +289,8 @@ internal sealed class EffectivePolicyTree
 
                         break;
                     case "host_factory":
-                        var layers = rows.Memberships.Where(m => m.MemberId == r.ResourceId && Kind(m.RoleId) == "layer")
-                            .Select(m => Identifier(m.RoleId)).Order(StringComparer.Ordinal)
+                        var layers = rows.Memberships.Where(m => m.MemberId == r.ResourceId && FullId.KindOf(m.RoleId) == "layer")
+                            .Select(m => FullId.IdentifierOf(m.RoleId)).Order(StringComparer.Ordinal)
                             .Select(l => (object)new Tag("layer", tree.IdWithin(l))).ToList();
                         if (layers.Count > 0)
                         {
@@ -335,7 +335,7 @@ internal sealed class EffectivePolicyTree
                 var roleRef = tree.ParentOf(rolePath) == tree.ParentOf(path) ? tree.IdWithin(rolePath) : "/" + rolePath;
                 parent.Body.Add(new Tag("permit", new Map
                 {
-                    ["role"] = new Tag(Kind(group.Key).Replace('_', '-'), roleRef),
+                    ["role"] = new Tag(FullId.KindOf(group.Key).Replace('_', '-'), roleRef),
                     ["privileges"] = new Flow([.. group.Select(p => p.Privilege).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]),
                     ["resource"] = new Tag(kind.Replace('_', '-'), tree.IdWithin(path)),
                 }));
@@ -397,10 +397,10 @@ internal sealed class EffectivePolicyTree
     /// <summary>Where a user is written: "policy/name" when a policy owns it under its "@policy-with-dashes" name.</summary>
     private static string? UserPath(ResourceRow user, HashSet<string> policies, bool mayStayAtRoot)
     {
-        var id = Identifier(user.ResourceId);
-        if (Kind(user.OwnerId) == "policy")
+        var id = FullId.IdentifierOf(user.ResourceId);
+        if (FullId.KindOf(user.OwnerId) == "policy")
         {
-            var owner = Identifier(user.OwnerId);
+            var owner = FullId.IdentifierOf(user.OwnerId);
             var suffix = "@" + owner.Replace('/', '-');
             if (owner != "root" && id.EndsWith(suffix, StringComparison.Ordinal) && id.Length > suffix.Length)
             {
@@ -422,7 +422,7 @@ internal sealed class EffectivePolicyTree
 
     private static Tag? Owner(Builder tree, string path, string ownerId, Func<string, string> pathOf)
     {
-        var ownerKind = Kind(ownerId);
+        var ownerKind = FullId.KindOf(ownerId);
         var ownerPath = pathOf(ownerId);
         if ((ownerKind == "policy" && tree.ParentOf(path) == (ownerPath == "root" ? "" : ownerPath)) || (ownerKind == "user" && ownerPath == "admin"))
         {
@@ -450,19 +450,6 @@ internal sealed class EffectivePolicyTree
 
     private static int Slashes(string s) => s.Count(c => c == '/');
 
-    private static string Account(string id) => id.Split(':', 3)[0];
-
-    private static string Kind(string id)
-    {
-        var parts = id.Split(':', 3);
-        return parts.Length == 3 ? parts[1] : "";
-    }
-
-    private static string Identifier(string id)
-    {
-        var parts = id.Split(':', 3);
-        return parts.Length == 3 ? parts[2] : id;
-    }
 
     /// <summary>A tagged statement or reference: <c>!kind scalar</c> or <c>!kind {map}</c>.</summary>
     internal sealed class Tag(string kind, object value)
@@ -564,7 +551,7 @@ internal sealed class EffectivePolicyTree
         {
             if (!_grants.TryGetValue(roleId, out var grant))
             {
-                grant = new Map { ["role"] = new Tag(Kind(roleId).Replace('_', '-'), IdWithin(rolePath)), ["members"] = new List<object>() };
+                grant = new Map { ["role"] = new Tag(FullId.KindOf(roleId).Replace('_', '-'), IdWithin(rolePath)), ["members"] = new List<object>() };
                 _grants[roleId] = grant;
                 PolicyNode(ParentOf(rolePath)).Body.Add(new Tag("grant", grant));
             }

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Secrets.Authn.Roles;
 using Secrets.Policy.Language;
 using Secrets.Policy.Store;
 using Secrets.Server.Authentication;
@@ -74,7 +73,7 @@ internal static class PlanWriter
         await BulkInsert.RunAsync(db, "roles", ["role_id", "account", "policy_id", "created_at"], rows.Roles,
             r => [r.RoleId, account, r.PolicyId, now], ct);
         await BulkInsert.RunAsync(db, "resources", ["resource_id", "account", "kind", "owner_id", "policy_id", "created_at"], rows.Resources,
-            r => [r.ResourceId, account, KindOf(r.ResourceId), r.OwnerId, r.PolicyId, now], ct);
+            r => [r.ResourceId, account, FullId.KindOf(r.ResourceId), r.OwnerId, r.PolicyId, now], ct);
         await BulkInsert.RunAsync(db, "role_memberships", ["role_id", "member_id", "account", "admin_option", "policy_id"], rows.Memberships,
             m => [m.RoleId, m.MemberId, account, m.AdminOption, m.PolicyId], ct);
         await BulkInsert.RunAsync(db, "permissions", ["resource_id", "privilege", "role_id", "account", "policy_id"], rows.Permissions,
@@ -88,7 +87,7 @@ internal static class PlanWriter
         foreach (var roleId in plan.CreatedRoleIds)
         {
             // Issue 8: a role whose login does not parse back to it gets no credentials, whatever declared it.
-            if (!RoleIds.CanHoldCredentials(roleId))
+            if (!FullId.CanHoldCredentials(roleId))
             {
                 continue;
             }
@@ -154,12 +153,5 @@ internal static class PlanWriter
         {
             await SecretVersions.AddAsync(db, cipher, account, key.ResourceId, System.Text.Encoding.UTF8.GetBytes(key.Value), now, versionLimit, ct);
         }
-    }
-
-    public static string KindOf(string fullId)
-    {
-        var first = fullId.IndexOf(':', StringComparison.Ordinal);
-        var second = fullId.IndexOf(':', first + 1);
-        return fullId[(first + 1)..second];
     }
 }

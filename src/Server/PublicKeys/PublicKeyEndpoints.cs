@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Secrets.Policy.Store;
 using Secrets.Server.Accounts;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;

@@ -73,31 +73,6 @@ internal readonly record struct Paging(int? Limit, int? Offset)
     }
 }
 
-/// <summary>Full ids (<c>account:kind:identifier</c>, split on the first two ':' only).</summary>
-internal static class FullIds
-{
-    public static string KindOf(string fullId)
-    {
-        var first = fullId.IndexOf(':', StringComparison.Ordinal);
-        var second = first < 0 ? -1 : fullId.IndexOf(':', first + 1);
-        return second < 0 ? "" : fullId[(first + 1)..second];
-    }
-
-    public static string IdentifierOf(string fullId)
-    {
-        var first = fullId.IndexOf(':', StringComparison.Ordinal);
-        var second = first < 0 ? -1 : fullId.IndexOf(':', first + 1);
-        return second < 0 ? fullId : fullId[(second + 1)..];
-    }
-
-    /// <summary>The record-not-found envelope for a full id (spec 1.4).</summary>
-    public static ConjurError NotFound(string fullId)
-    {
-        var parts = fullId.Split(':', 3);
-        return Errors.RecordNotFound(parts[0], parts.Length > 1 ? parts[1] : "", parts.Length > 2 ? parts[2] : "");
-    }
-}
-
 /// <summary>
 /// The <c>subject</c> of list-style audit records (spec 8.2): the request parameters, as SD params and as the text
 /// Conjur prints (a Ruby hash inspect, e.g. <c>{:account=>"acct", :kind=>"variable"}</c>).

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Network;
 using Secrets.Policy.Authorization;
+using Secrets.Policy.Store;
 using Secrets.Server.Authentication;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
@@ -68,7 +69,7 @@ internal static class ResourceDetails
                 .ToListAsync(ct))
             .ToLookup(a => a.ResourceId, a => a, StringComparer.Ordinal);
 
-        var byKind = ids.ToLookup(FullIds.KindOf, StringComparer.Ordinal);
+        var byKind = ids.ToLookup(FullId.KindOf, StringComparer.Ordinal);
 
         var variables = byKind["variable"].ToArray();
         var secrets = variables.Length == 0 ? null : (await db.Secrets.AsNoTracking()
@@ -104,7 +105,7 @@ internal static class ResourceDetails
                 continue;
             }
 
-            var kind = FullIds.KindOf(id);
+            var kind = FullId.KindOf(id);
             result.Add(new ResourceJson(
                 JsonTimes.Format(row.CreatedAt),
                 id,
@@ -151,7 +152,7 @@ internal static class ResourceDetails
                         .ToList()
                     : null,
                 Layers = kind == "host_factory"
-                    ? snapshot.Memberships(id).Select(g => g.RoleId).Where(r => FullIds.KindOf(r) == "layer")
+                    ? snapshot.Memberships(id).Select(g => g.RoleId).Where(r => FullId.KindOf(r) == "layer")
                         .Distinct(StringComparer.Ordinal).ToList()
                     : null,
                 RestrictedTo = kind is "user" or "host"

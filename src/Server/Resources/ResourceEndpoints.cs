@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Secrets.Policy.Authorization;
+using Secrets.Policy.Store;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
 using Secrets.Server.Authentication;
@@ -90,7 +91,7 @@ internal static class ResourceEndpoints
 
             if (!snapshot.RoleExists(ownerId))
             {
-                var notFound = FullIds.NotFound(ownerId);
+                var notFound = Errors.RecordNotFound(ownerId);
                 return Fail(notFound, notFound.Message ?? "");
             }
         }

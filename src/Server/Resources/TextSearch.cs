@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Secrets.Policy.Store;
 using Secrets.Server.Data;
 
 namespace Secrets.Server.Resources;
@@ -95,7 +96,7 @@ internal static class TextSearch
         var matched = new List<string>();
         foreach (var id in orderedIds)
         {
-            var words = Words(FullIds.IdentifierOf(id));
+            var words = Words(FullId.IdentifierOf(id));
             annotationWords.TryGetValue(id, out var extra);
             if (query.All(q => HasPrefix(words, q) || (extra is not null && HasPrefix(extra, q))))
             {

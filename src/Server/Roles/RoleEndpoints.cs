@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Policy.Authorization;
+using Secrets.Policy.Store;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
 using Secrets.Server.Authentication;
@@ -168,7 +169,7 @@ internal static class RoleEndpoints
         var (role, memberId, snapshot, caller) = (target.Role!, target.MemberId!, target.Snapshot!, target.Caller!);
         if (!snapshot.RoleExists(memberId))
         {
-            return FullIds.NotFound(memberId);
+            return Errors.RecordNotFound(memberId);
         }
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -189,7 +190,7 @@ internal static class RoleEndpoints
             await tx.RollbackAsync(ct);
             db.ChangeTracker.Clear();
             var exists = await db.RoleMemberships.AsNoTracking().AnyAsync(m => m.RoleId == role.Id && m.MemberId == memberId, ct);
-            return exists ? TypedResults.NoContent() : FullIds.NotFound(memberId);
+            return exists ? TypedResults.NoContent() : Errors.RecordNotFound(memberId);
         }
 
         // Spec 5 / ServerApp: a membership change moves the authorization version in the same transaction.
@@ -218,7 +219,7 @@ internal static class RoleEndpoints
         if (deleted == 0)
         {
             await tx.RollbackAsync(ct);
-            return FullIds.NotFound(memberId);
+            return Errors.RecordNotFound(memberId);
         }
 
         await AuthorizationVersion.BumpAndCommitAsync(db, tx, authz.Versions, ct);
@@ -304,7 +305,7 @@ internal static class RoleEndpoints
         HttpContext ctx, SecretsDbContext db, string account, IEnumerable<RoleGrant> grants, Func<RoleGrant, string> key, CancellationToken ct)
     {
         var kinds = QueryParams.List(ctx, "kind");
-        var selected = grants.Where(g => kinds.Count == 0 || kinds.Contains(FullIds.KindOf(key(g)), StringComparer.Ordinal)).ToList();
+        var selected = grants.Where(g => kinds.Count == 0 || kinds.Contains(FullId.KindOf(key(g)), StringComparer.Ordinal)).ToList();
         if (QueryParams.Present(ctx, "search") is not { } search)
         {
             return (selected, null);

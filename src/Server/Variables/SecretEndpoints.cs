@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Authn.Wire;
 using Secrets.Policy.Authorization;
+using Secrets.Policy.Store;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
 using Secrets.Server.Authentication;
@@ -433,9 +434,7 @@ internal static class SecretEndpoints
 
     /// <summary>An id naming an account (text before its first ':') other than the caller's; an id without ':' names none.</summary>
     private static bool OfAnotherAccount(string id, string callerAccount) =>
-        id.Contains(':', StringComparison.Ordinal) && AccountOf(id) != callerAccount;
-
-    private static string AccountOf(string fullId) => fullId[..Math.Max(0, fullId.IndexOf(':', StringComparison.Ordinal))];
+        id.Contains(':', StringComparison.Ordinal) && FullId.AccountOf(id) != callerAccount;
 
     private sealed record SecretTarget(string Account, string Kind, string Identifier)
     {

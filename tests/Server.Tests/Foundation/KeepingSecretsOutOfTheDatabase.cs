@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Secrets.Server.Accounts;
 using Secrets.Server.Crypto;
+using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Foundation;
@@ -130,8 +131,8 @@ public abstract class KeepingSecretsOutOfTheDatabase(ServerFixture f)
 
         Assert.True(cipher.TryDecrypt(password, roleId, out _));
         Assert.False(cipher.TryDecrypt(password, $"{Account}:user:admin", out _));
-        Assert.True(cipher.TryDecrypt(signingKey, AccountService.SigningKeyId(Account), out _));
-        Assert.False(cipher.TryDecrypt(signingKey, AccountService.SigningKeyId("other"), out _));
+        Assert.True(cipher.TryDecrypt(signingKey, SigningKeyEntity.IdFor(Account), out _));
+        Assert.False(cipher.TryDecrypt(signingKey, SigningKeyEntity.IdFor("other"), out _));
     }
 
     /// <summary>A text in the encodings a careless store would use: UTF-8, UTF-16, base64 and hex.</summary>

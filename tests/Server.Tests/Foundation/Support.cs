@@ -94,7 +94,7 @@ internal static class TokenForge
         var row = await f.WithDbAsync(db => db.SigningKeys.AsNoTracking().SingleAsync(k => k.Account == account));
         using var cipher = new DataKeyCipher(f.Settings.Encryption.DataKey);
         var key = ECDsa.Create();
-        key.ImportPkcs8PrivateKey(cipher.Decrypt(row.PrivateKey, AccountService.SigningKeyId(account)), out _);
+        key.ImportPkcs8PrivateKey(cipher.Decrypt(row.PrivateKey, SigningKeyEntity.IdFor(account)), out _);
         return key;
     }
 

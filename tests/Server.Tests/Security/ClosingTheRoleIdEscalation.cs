@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Secrets.Authn.Roles;
+using Secrets.Policy.Store;
 using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.Infrastructure;
 using static Secrets.Server.Tests.Policies.PolicyApi;
@@ -139,7 +139,7 @@ public abstract class ClosingTheRoleIdEscalation(ServerFixture f)
         Assert.Equal(9, load.CreatedRoles.Count);
         foreach (var (roleId, apiKey) in load.CreatedRoles)
         {
-            Assert.True(RoleIds.TryGetLogin(roleId, out var login), roleId);
+            Assert.True(FullId.TryGetLogin(roleId, out var login), roleId);
             using var client = await f.ClientForAsync(login, apiKey);
             using var whoami = await client.GetAsync("/whoami");
             Assert.Equal(login, JsonDocument.Parse(await whoami.Content.ReadAsStringAsync()).RootElement.GetProperty("username").GetString());

@@ -1,6 +1,6 @@
-using Secrets.Authn.Roles;
+using Secrets.Policy.Store;
 
-namespace Secrets.Authn.Tests.Roles;
+namespace Secrets.Policy.Tests.Store;
 
 public sealed class MappingLoginsToRoleIds
 {
@@ -17,7 +17,7 @@ public sealed class MappingLoginsToRoleIds
     [InlineData("Host/app", "acct:Host:app")]
     public void A_login_parses_its_first_segment_as_the_kind_as_Conjur_does(string login, string roleId)
     {
-        Assert.Equal(roleId, RoleIds.FromLogin("acct", login));
+        Assert.Equal(roleId, FullId.FromLogin("acct", login));
     }
 
     [Theory]
@@ -30,7 +30,7 @@ public sealed class MappingLoginsToRoleIds
     [InlineData("a:b", "alice")]
     public void An_empty_part_or_a_colon_in_the_account_gives_no_role(string account, string login)
     {
-        Assert.Null(RoleIds.FromLogin(account, login));
+        Assert.Null(FullId.FromLogin(account, login));
     }
 
     [Theory]
@@ -41,7 +41,7 @@ public sealed class MappingLoginsToRoleIds
     [InlineData("acct:host:a:b", "host/a:b")]
     public void A_role_id_maps_back_to_its_login(string roleId, string login)
     {
-        Assert.Equal(login, RoleIds.ToLogin(roleId));
+        Assert.Equal(login, FullId.ToLogin(roleId));
     }
 
     [Theory]
@@ -52,7 +52,7 @@ public sealed class MappingLoginsToRoleIds
     [InlineData("acct::alice")]
     public void A_string_that_is_not_a_full_id_has_no_login(string roleId)
     {
-        Assert.Null(RoleIds.ToLogin(roleId));
+        Assert.Null(FullId.ToLogin(roleId));
     }
 
     [Theory]
@@ -61,14 +61,6 @@ public sealed class MappingLoginsToRoleIds
     [InlineData("alice@dev-db")]
     public void Login_and_role_id_round_trip(string login)
     {
-        Assert.Equal(login, RoleIds.ToLogin(RoleIds.FromLogin("acct", login)!));
-    }
-
-    [Fact]
-    public void A_full_id_splits_on_the_first_two_colons_only()
-    {
-        Assert.True(RoleIds.TrySplit("acct:variable:db:password", out var account, out var kind, out var identifier));
-
-        Assert.Equal(("acct", "variable", "db:password"), (account, kind, identifier));
+        Assert.Equal(login, FullId.ToLogin(FullId.FromLogin("acct", login)!));
     }
 }

@@ -1,13 +1,13 @@
 using System.Text;
-using Secrets.Authn.Roles;
+using Secrets.Policy.Store;
 
-namespace Secrets.Authn.Tests.Roles;
+namespace Secrets.Policy.Tests.Store;
 
 /// <summary>
 /// Issue 8: a login and a role id must name each other exactly, or a role created as <c>user:user/admin</c> gets a
 /// token that acts as <c>user:admin</c>. Properties over generated ids (seeded, so a failure reproduces).
 /// </summary>
-public sealed class RoundTrippingLoginsAndRoleIds
+public sealed class RoundTrippingLoginsAndFullId
 {
     private const int Cases = 20_000;
 
@@ -23,15 +23,15 @@ public sealed class RoundTrippingLoginsAndRoleIds
         for (var i = 0; i < Cases; i++)
         {
             var login = Text(random);
-            if (RoleIds.FromLogin("acct", login) is not { } roleId)
+            if (FullId.FromLogin("acct", login) is not { } roleId)
             {
                 continue;
             }
 
             // The login the role has (if any) names the same role; when it is the login we started from, unchanged.
-            if (RoleIds.TryGetLogin(roleId, out var back))
+            if (FullId.TryGetLogin(roleId, out var back))
             {
-                Assert.Equal(roleId, RoleIds.FromLogin("acct", back));
+                Assert.Equal(roleId, FullId.FromLogin("acct", back));
                 if (!login.StartsWith("user/", StringComparison.Ordinal))
                 {
                     Assert.Equal(login, back);
@@ -53,17 +53,17 @@ public sealed class RoundTrippingLoginsAndRoleIds
         {
             var kind = Kinds[random.Next(Kinds.Length)];
             var roleId = $"acct:{kind}:{Text(random)}";
-            if (RoleIds.TryGetLogin(roleId, out var login))
+            if (FullId.TryGetLogin(roleId, out var login))
             {
-                Assert.Equal(roleId, RoleIds.FromLogin("acct", login));
-                Assert.Equal(login, RoleIds.ToLogin(roleId));
+                Assert.Equal(roleId, FullId.FromLogin("acct", login));
+                Assert.Equal(login, FullId.ToLogin(roleId));
                 withLogin++;
             }
             else
             {
                 // No login: then the string ToLogin gives must not name this role, or TryGetLogin lied.
-                Assert.NotEqual(roleId, RoleIds.ToLogin(roleId) is { } l ? RoleIds.FromLogin("acct", l) : null);
-                Assert.False(RoleIds.CanHoldCredentials(roleId));
+                Assert.NotEqual(roleId, FullId.ToLogin(roleId) is { } l ? FullId.FromLogin("acct", l) : null);
+                Assert.False(FullId.CanHoldCredentials(roleId));
                 withoutLogin++;
             }
         }
@@ -78,13 +78,13 @@ public sealed class RoundTrippingLoginsAndRoleIds
         for (var i = 0; i < Cases; i++)
         {
             var roleId = $"acct:{(random.Next(2) == 0 ? "user" : "host")}:{Text(random)}";
-            if (!RoleIds.CanHoldCredentials(roleId))
+            if (!FullId.CanHoldCredentials(roleId))
             {
                 continue;
             }
 
-            Assert.True(RoleIds.TryGetLogin(roleId, out var login));
-            Assert.Equal(roleId, RoleIds.FromLogin("acct", login));
+            Assert.True(FullId.TryGetLogin(roleId, out var login));
+            Assert.Equal(roleId, FullId.FromLogin("acct", login));
         }
     }
 
@@ -95,8 +95,8 @@ public sealed class RoundTrippingLoginsAndRoleIds
     [InlineData("acct:user:group/ops")]
     public void A_user_whose_id_contains_a_slash_has_no_login_and_no_credentials(string roleId)
     {
-        Assert.False(RoleIds.TryGetLogin(roleId, out _));
-        Assert.False(RoleIds.CanHoldCredentials(roleId));
+        Assert.False(FullId.TryGetLogin(roleId, out _));
+        Assert.False(FullId.CanHoldCredentials(roleId));
     }
 
     [Theory]
@@ -107,9 +107,9 @@ public sealed class RoundTrippingLoginsAndRoleIds
     [InlineData("acct:user:db.admin", "db.admin")]
     public void Users_and_hosts_with_ordinary_ids_have_their_login_and_may_hold_credentials(string roleId, string login)
     {
-        Assert.True(RoleIds.TryGetLogin(roleId, out var actual));
+        Assert.True(FullId.TryGetLogin(roleId, out var actual));
         Assert.Equal(login, actual);
-        Assert.True(RoleIds.CanHoldCredentials(roleId));
+        Assert.True(FullId.CanHoldCredentials(roleId));
     }
 
     [Theory]
@@ -118,8 +118,8 @@ public sealed class RoundTrippingLoginsAndRoleIds
     [InlineData("acct:policy:root")]
     public void Roles_of_other_kinds_have_a_login_but_never_credentials(string roleId)
     {
-        Assert.True(RoleIds.TryGetLogin(roleId, out _));
-        Assert.False(RoleIds.CanHoldCredentials(roleId));
+        Assert.True(FullId.TryGetLogin(roleId, out _));
+        Assert.False(FullId.CanHoldCredentials(roleId));
     }
 
     private static string Text(Random random)
