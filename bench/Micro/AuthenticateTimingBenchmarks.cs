@@ -7,6 +7,7 @@ using Secrets.Authn.Credentials;
 using Secrets.Authn.Network;
 using Secrets.Server.Accounts;
 using Secrets.Server.Authentication;
+using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 

@@ -31,7 +31,7 @@ internal static partial class ServerApp
         await PrepareStorageAsync(settings, ct);
 
         // The first dummy verification computes its dummy hash; do it now so no login pays twice (timing parity).
-        Passwords.Hasher.VerifyDummy("warm-up");
+        settings.PasswordHasher.VerifyDummy("warm-up");
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
@@ -53,32 +53,12 @@ internal static partial class ServerApp
         // Start-up (PrepareStorageAsync, above) has re-sealed every format-1 row: serving refuses that format.
         services.AddSingleton(_ => new DataKeyCipher(settings.Encryption.DataKey, acceptLegacy: false));
         services.AddSecretsDatabase(settings.Database);
-        services.AddHttpContextAccessor();
-        services.AddSingleton(settings.Audit);
-        services.AddSingleton(_ => AuditLog.CreateSink(settings.Audit));
-        services.AddSingleton<AuditLog>();
-        services.AddSingleton(Passwords.Hasher);
-        services.AddSingleton<KeyRing>();
-        services.AddSingleton<TokenService>();
-        services.AddScoped<CredentialStore>();
+        services.AddAudit(settings.Audit);
+        services.AddAuthn(settings.PasswordHasher);
         services.AddScoped<AccountService>();
-        services.AddSingleton(_ => HotReads.Create(settings.Database));
-        services.AddSingleton<AuthorizationVersions>();
-        services.AddSingleton<SecretValueCache>();
-        if (settings.Database.Provider == DatabaseProvider.Postgres)
-        {
-            // One LISTEN connection per node delivers to both (Data/StoreChangeListener.cs).
-            services.AddSingleton<IStoreChangeSubscriber>(sp => sp.GetRequiredService<AuthorizationVersions>());
-            services.AddSingleton<IStoreChangeSubscriber>(sp => sp.GetRequiredService<SecretValueCache>());
-            services.AddHostedService<StoreChangeListener>();
-        }
-
-        services.AddSingleton<AccountStateCache>();
-        services.AddSingleton<AuthorizationCache>();
-        services.AddScoped<RequestSnapshots>();
-        services.AddSingleton<PolicyLocks>();
-        services.AddSingleton<ResolvedPolicyCache>();
-        services.AddScoped<PolicyLoader>();
+        services.AddAuthorizationEngine();
+        services.AddVariables();
+        services.AddPolicies();
         services.AddHostFactories();
         services.AddRouting();
         services.Configure<RouteOptions>(o => o.SuppressCheckForUnhandledSecurityMetadata = true);
@@ -131,7 +111,7 @@ internal static partial class ServerApp
 
         if (settings.BootstrapAccount is { } account)
         {
-            var accounts = new AccountService(db, cipher, Passwords.Hasher, settings.Time);
+            var accounts = new AccountService(db, cipher, settings.PasswordHasher, settings.Time);
             if (!await accounts.ExistsAsync(account, ct))
             {
                 CreatedAccount created;
@@ -158,46 +138,4 @@ internal static partial class ServerApp
             }
         }
     }
-}
-
-/// <summary>A known value sealed with the data key at first start; a different key fails here, at start-up, not later with garbage.</summary>
-internal static class DataKeyCanary
-{
-    public const string Key = "data_key_canary";
-    public const string Aad = "server_state:data_key_canary";
-    private static readonly byte[] Expected = "secrets data key canary v1"u8.ToArray();
-
-    public static async Task VerifyOrCreateAsync(SecretsDbContext db, DataKeyCipher cipher, CancellationToken ct)
-    {
-        var row = await db.ServerState.AsNoTracking().SingleOrDefaultAsync(s => s.Key == Key, ct);
-        if (row is null)
-        {
-            try
-            {
-                db.ServerState.Add(new ServerStateEntity { Key = Key, Blob = cipher.Encrypt(Expected, Aad) });
-                db.ServerState.Add(new ServerStateEntity { Key = AuthorizationVersion.Key, Number = 1 });
-                await db.SaveChangesAsync(ct);
-                return;
-            }
-            catch (DbUpdateException e) when (StoreAvailability.Classify(e) is null)
-            {
-                // Another node initialised the same empty database at the same moment: verify its canary instead.
-                db.ChangeTracker.Clear();
-                row = await db.ServerState.AsNoTracking().SingleAsync(s => s.Key == Key, ct);
-            }
-        }
-
-        if (row.Blob is null || !cipher.TryDecrypt(row.Blob, Aad, out var plain) || !plain.AsSpan().SequenceEqual(Expected))
-        {
-            throw new ConfigurationException(
-                "the data key does not match this database (the stored canary does not decrypt). "
-                + "Start with the data key this database was created with (SECRETS_DATA_KEY / CONJUR_DATA_KEY / SECRETS_DATA_KEY_FILE).");
-        }
-    }
-}
-
-/// <summary>The one password hasher (Argon2id with the default parameters of <see cref="Secrets.Authn.Credentials.Argon2Options"/>).</summary>
-internal static class Passwords
-{
-    public static readonly PasswordHasher Hasher = new(new Argon2Options());
 }

@@ -30,15 +30,15 @@ internal static class AdminCommands
         root.Options.Add(noMigrate);
 
         var serve = new Command("serve", ServeDescription(exe)) { urls, noMigrate };
-        serve.SetAction((pr, ct) => Guarded(() => ServeAsync(pr.GetValue(dataDir), pr.GetValue(urls), pr.GetValue(noMigrate), ct)));
+        serve.SetAction((pr, ct) => GuardedAsync(() => ServeAsync(pr.GetValue(dataDir), pr.GetValue(urls), pr.GetValue(noMigrate), ct)));
         root.Subcommands.Add(serve);
-        root.SetAction((pr, ct) => Guarded(() => ServeAsync(pr.GetValue(dataDir), pr.GetValue(urls), pr.GetValue(noMigrate), ct)));
+        root.SetAction((pr, ct) => GuardedAsync(() => ServeAsync(pr.GetValue(dataDir), pr.GetValue(urls), pr.GetValue(noMigrate), ct)));
 
         var account = new Command("account", "Manage accounts.");
         var createName = new Argument<string>("name") { Description = "Account name (no space, ':' or '/')" };
         var passwordFromStdin = new Option<bool>("--password-from-stdin") { Description = "Read a password for the admin user from standard input" };
         var create = new Command("create", "Create an account, its admin user and token-signing key; prints the admin API key.\nExample: account create myorg") { createName, passwordFromStdin };
-        create.SetAction((pr, ct) => Guarded(async () =>
+        create.SetAction((pr, ct) => GuardedAsync(async () =>
         {
             string? password = null;
             if (pr.GetValue(passwordFromStdin))
@@ -62,7 +62,7 @@ internal static class AdminCommands
             await using (db)
             using (cipher)
             {
-                var service = new AccountService(db, cipher, Passwords.Hasher, settings.Time);
+                var service = new AccountService(db, cipher, settings.PasswordHasher, settings.Time);
                 if (await service.ExistsAsync(name, ct))
                 {
                     await Console.Error.WriteLineAsync($"error: account '{name}' already exists");
@@ -80,14 +80,14 @@ internal static class AdminCommands
 
         var deleteName = new Argument<string>("name") { Description = "Account name" };
         var delete = new Command("delete", "Delete an account and everything in it.\nExample: account delete myorg") { deleteName };
-        delete.SetAction((pr, ct) => Guarded(async () =>
+        delete.SetAction((pr, ct) => GuardedAsync(async () =>
         {
             var (settings, db, cipher) = await OpenAsync(pr.GetValue(dataDir), ct);
             await using (db)
             using (cipher)
             {
                 var name = pr.GetValue(deleteName)!;
-                if (!await new AccountService(db, cipher, Passwords.Hasher, settings.Time).DeleteAsync(name, ct))
+                if (!await new AccountService(db, cipher, settings.PasswordHasher, settings.Time).DeleteAsync(name, ct))
                 {
                     await Console.Error.WriteLineAsync($"error: account '{name}' does not exist");
                     return 1;
@@ -100,13 +100,13 @@ internal static class AdminCommands
         account.Subcommands.Add(delete);
 
         var list = new Command("list", "List accounts.\nExample: account list");
-        list.SetAction((pr, ct) => Guarded(async () =>
+        list.SetAction((pr, ct) => GuardedAsync(async () =>
         {
             var (settings, db, cipher) = await OpenAsync(pr.GetValue(dataDir), ct);
             await using (db)
             using (cipher)
             {
-                foreach (var name in await new AccountService(db, cipher, Passwords.Hasher, settings.Time).ListAsync(ct))
+                foreach (var name in await new AccountService(db, cipher, settings.PasswordHasher, settings.Time).ListAsync(ct))
                 {
                     Console.Out.WriteLine(name);
                 }
@@ -129,7 +129,7 @@ internal static class AdminCommands
 
         var dbCommand = new Command("db", "Database tools.");
         var migrate = new Command("migrate", "Apply pending migrations and exit.\nExample: DATABASE_URL=postgres://u:p@db/secrets db migrate");
-        migrate.SetAction((pr, ct) => Guarded(async () =>
+        migrate.SetAction((pr, ct) => GuardedAsync(async () =>
         {
             var settings = SettingsLoader.Load(Environment.GetEnvironmentVariable, pr.GetValue(dataDir), generateMissingDataKey: true);
             await DatabaseSetup.MigrateAsync(settings.Database, ct);
@@ -228,7 +228,7 @@ internal static class AdminCommands
         return (settings, DatabaseSetup.CreateContext(settings.Database), new DataKeyCipher(settings.Encryption.DataKey));
     }
 
-    private static async Task<int> Guarded(Func<Task<int>> action)
+    private static async Task<int> GuardedAsync(Func<Task<int>> action)
     {
         try
         {

@@ -150,6 +150,17 @@ internal sealed class MemoryAuditSink : IAuditSink
     }
 }
 
+internal static class AuditServices
+{
+    /// <summary>The audit log and its sink (SECRETS_AUDIT: stdout, a file or none), which records the request's id.</summary>
+    public static IServiceCollection AddAudit(this IServiceCollection services, AuditOptions options) =>
+        services
+            .AddHttpContextAccessor()
+            .AddSingleton(options)
+            .AddSingleton(_ => AuditLog.CreateSink(options))
+            .AddSingleton<AuditLog>();
+}
+
 /// <summary>
 /// Formats audit events as RFC 5424 lines and hands them to the configured sink. When the sink fails: with
 /// <see cref="AuditOptions.Required"/> (the default, Vault's rule that no request succeeds unless it is audited) the

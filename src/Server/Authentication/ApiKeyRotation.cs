@@ -26,10 +26,12 @@ namespace Secrets.Server.Authentication;
 /// </summary>
 internal static class ApiKeyRotation
 {
-    public static async Task<Results<ContentHttpResult, ConjurError>> RotateOtherAsync(HttpContext ctx, Caller caller, string roleParam, string? account, CancellationToken ct)
+    /// <summary>The request's services the rotation uses, handed over by the PUT handler.</summary>
+    internal sealed record Services(SecretsDbContext Db, RequestSnapshots Authz, CredentialStore Credentials, AuditLog Audit);
+
+    public static async Task<Results<ContentHttpResult, ConjurError>> RotateOtherAsync(Services services, Caller caller, string roleParam, string? account, CancellationToken ct)
     {
-        var services = ctx.RequestServices;
-        var audit = services.GetRequiredService<AuditLog>();
+        var (db, authz, credentials, audit) = services;
         if (account is null || !AccountName.IsValid(account))
         {
             return Errors.RouteNotFound();
@@ -41,9 +43,6 @@ internal static class ApiKeyRotation
             audit.Write(AuthnEvents.Rotate(caller.RoleId, roleParam, false, $"Expected at least 2 tokens in {roleParam}"));
             return Errors.RoleIdInvalid(roleParam);
         }
-
-        var db = services.GetRequiredService<SecretsDbContext>();
-        var authz = services.GetRequiredService<RequestSnapshots>();
 
         // The caller's account snapshot: a role of another account (or of no account at all) is simply not in it.
         var snapshot = await authz.GetAsync(db, caller.Account, ct);
@@ -68,7 +67,6 @@ internal static class ApiKeyRotation
             return Errors.NotApplicableForRotation(targetId);
         }
 
-        var credentials = services.GetRequiredService<CredentialStore>();
         var cred = await credentials.FindAsync(targetId, ct);
         string key;
         if (cred is not null && (cred.ApiKeySeed is not null || kind == "user"))

@@ -8,6 +8,8 @@ using Secrets.Authn.Tokens;
 using Secrets.Policy.Store;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
+using Secrets.Server.Authorization;
+using Secrets.Server.Configuration;
 using Secrets.Server.Data;
 using Secrets.Server.Http;
 
@@ -16,13 +18,30 @@ namespace Secrets.Server.Authentication;
 /// <summary>The built-in `authn` authenticator and identity endpoints (spec 2.1).</summary>
 internal static class AuthnEndpoints
 {
+    /// <summary>
+    /// The process's password hasher (made with the settings, <see cref="ServerSettings.PasswordHasher"/>), the
+    /// signing keys, token issuing and checking, and the credentials store.
+    /// </summary>
+    public static IServiceCollection AddAuthn(this IServiceCollection services, PasswordHasher passwords) =>
+        services
+            .AddSingleton(passwords)
+            .AddSingleton<KeyRing>()
+            .AddSingleton<TokenService>()
+            .AddScoped<CredentialStore>();
+
     public static IEndpointRouteBuilder MapAuthnEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/authn/{account}/login", Login).TokenIgnored().ServesCredentials();
-        app.MapPost("/authn/{account}/{login}/authenticate", Authenticate).TokenIgnored().ServesCredentials();
-        app.MapPut("/authn/{account}/password", ChangePassword).TokenOptional();
-        app.MapPut("/authn/{account}/api_key", RotateApiKey).TokenOptional().ServesCredentials();
-        app.MapGet("/whoami", WhoAmI);
+        // Authenticated by the credentials they carry (Basic auth, the API key in the body), never by a token.
+        var byCredentials = app.MapGroup("/authn/{account}").TokenIgnored().ServesCredentials();
+        byCredentials.MapGet("/login", Login);
+        byCredentials.MapPost("/{login}/authenticate", Authenticate);
+
+        // Basic auth for one's own credentials, or an access token to rotate another role's key.
+        var byCredentialsOrToken = app.MapGroup("/authn/{account}").TokenOptional();
+        byCredentialsOrToken.MapPut("/password", ChangePassword);
+        byCredentialsOrToken.MapPut("/api_key", RotateApiKey).ServesCredentials();
+
+        app.MapGet("/whoami", WhoAmI).TokenRequired();
         return app;
     }
 
@@ -105,7 +124,7 @@ internal static class AuthnEndpoints
 
     /// <summary>PUT /authn/{account}/password: Basic auth only; the body is the new password.</summary>
     internal static async Task<Results<NoContent, ConjurError>> ChangePassword(
-        HttpContext ctx, CredentialStore credentials, SecretsDbContext db, AuditLog audit, CancellationToken ct)
+        HttpContext ctx, CredentialStore credentials, SecretsDbContext db, AuditLog audit, RequestSnapshots authz, CancellationToken ct)
     {
         var account = PathSegments.At(ctx, 1);
         if (PathSegments.ContainsSlash(account))
@@ -175,7 +194,7 @@ internal static class AuthnEndpoints
     /// token needs the authorization engine (the core issue); until then that path answers 403.
     /// </summary>
     internal static async Task<Results<ContentHttpResult, ConjurError>> RotateApiKey(
-        HttpContext ctx, CredentialStore credentials, SecretsDbContext db, AuditLog audit, CancellationToken ct)
+        HttpContext ctx, CredentialStore credentials, SecretsDbContext db, AuditLog audit, RequestSnapshots authz, CancellationToken ct)
     {
         var account = PathSegments.At(ctx, 1);
         if (PathSegments.ContainsSlash(account))
@@ -192,7 +211,7 @@ internal static class AuthnEndpoints
                 return Errors.CredentialStrengthInsufficient();
             }
 
-            return await ApiKeyRotation.RotateOtherAsync(ctx, caller, roleParam, account, ct);
+            return await ApiKeyRotation.RotateOtherAsync(new(db, authz, credentials, audit), caller, roleParam, account, ct);
         }
 
         var (basic, roleId, cred, ok) = await credentials.VerifyBasicAsync(ctx.Request.Headers.Authorization.ToString(), account, ct);
@@ -251,21 +270,6 @@ internal static class AuthnEndpoints
         [property: JsonPropertyName("account")] string Account,
         [property: JsonPropertyName("username")] string Username,
         [property: JsonPropertyName("token_issued_at")] string TokenIssuedAt);
-}
-
-/// <summary>Role ids from the `role` query parameter: `kind:id` or `account:kind:id`.</summary>
-internal static class RoleParams
-{
-    public static string? FromParam(string account, string role)
-    {
-        var parts = role.Split(':', 3);
-        return parts.Length switch
-        {
-            2 when parts[0].Length > 0 && parts[1].Length > 0 => $"{account}:{parts[0]}:{parts[1]}",
-            3 when parts.All(p => p.Length > 0) => role,
-            _ => null,
-        };
-    }
 }
 
 /// <summary>HTTP Basic credentials (login may not contain ':'; the secret may).</summary>

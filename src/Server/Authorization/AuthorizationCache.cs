@@ -8,6 +8,17 @@ using Secrets.Server.Http;
 
 namespace Secrets.Server.Authorization;
 
+internal static class AuthorizationServices
+{
+    /// <summary>The authorization version, the per-account snapshots and the request's holder of them.</summary>
+    public static IServiceCollection AddAuthorizationEngine(this IServiceCollection services) =>
+        services
+            .AddStoreChangeSubscriber<AuthorizationVersions>()
+            .AddSingleton<AccountStateCache>()
+            .AddSingleton<AuthorizationCache>()
+            .AddScoped<RequestSnapshots>();
+}
+
 /// <summary>
 /// One immutable <see cref="AuthorizationSnapshot"/> per account, rebuilt from the database when the
 /// authorization version counter (server_state.authz_version) moved. Every change to roles, resources, memberships

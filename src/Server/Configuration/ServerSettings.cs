@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Secrets.Authn.Credentials;
 using Secrets.Authn.Network;
 using Secrets.Authn.Tokens;
 using Secrets.Policy.Language;
@@ -59,6 +60,13 @@ internal sealed record ServerSettings
     /// SECRETS_POLICY_MAX_ROWS (default 2,000,000).
     /// </summary>
     public PolicyPlanOptions PolicyOptions { get; init; } = new();
+
+    /// <summary>
+    /// The process's one password hasher (Argon2id with the default parameters of <see cref="Argon2Options"/>), made
+    /// with the settings so that start-up, the admin commands and the web host (which registers this instance) share
+    /// it: its dummy hash, computed on first use, is what keeps unknown and existing logins equally slow.
+    /// </summary>
+    public PasswordHasher PasswordHasher { get; init; } = new(new Argon2Options());
 
     /// <summary>The data directory (embedded SQLite database, generated data key, bootstrap API key file).</summary>
     public required string DataDir { get; init; }

@@ -2,122 +2,9 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Npgsql;
+using Secrets.Server.Configuration;
 
 namespace Secrets.Server.Data;
-
-internal enum DatabaseProvider
-{
-    Sqlite,
-    Postgres,
-}
-
-/// <summary>Which database, parsed from SECRETS_DATABASE / DATABASE_URL or defaulted to SQLite in the data directory.</summary>
-internal sealed record DatabaseTarget(DatabaseProvider Provider, string ConnectionString)
-{
-    /// <summary>
-    /// SECRETS_SQLITE_MAX_PAGE_COUNT: a quota on the embedded database, in SQLite pages (4 KiB by default), set with
-    /// <c>PRAGMA max_page_count</c> on every connection. A write beyond it fails with SQLITE_FULL, exactly as on a full
-    /// disk, which is how the tests fill the disk (docs/robustness.md).
-    /// </summary>
-    public long? SqliteMaxPageCount { get; init; }
-
-    /// <summary>
-    /// Accepts <c>postgres://user:pass@host:port/db</c> (Conjur's DATABASE_URL form), an Npgsql connection string
-    /// (<c>Host=…;Username=…</c>), or <c>sqlite:PATH</c>. Returns null and a message for anything else.
-    /// </summary>
-    public static DatabaseTarget? Parse(string value, out string? error)
-    {
-        error = null;
-        var v = value.Trim();
-        if (v.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
-        {
-            var path = v["sqlite:".Length..];
-            if (path.Length == 0)
-            {
-                error = "sqlite: needs a file path, e.g. sqlite:/var/lib/secrets/secrets.db";
-                return null;
-            }
-
-            return ForSqliteFile(path);
-        }
-
-        if (v.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || v.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
-        {
-            if (!Uri.TryCreate(v, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
-            {
-                error = "the database URL is not a valid postgres:// URL";
-                return null;
-            }
-
-            var b = new NpgsqlConnectionStringBuilder
-            {
-                Host = uri.Host,
-                Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
-                Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
-            };
-            if (!string.IsNullOrEmpty(uri.UserInfo))
-            {
-                var parts = uri.UserInfo.Split(':', 2);
-                b.Username = Uri.UnescapeDataString(parts[0]);
-                if (parts.Length == 2)
-                {
-                    b.Password = Uri.UnescapeDataString(parts[1]);
-                }
-            }
-
-            foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var kv = pair.Split('=', 2);
-                if (kv.Length == 2 && kv[0].Equals("sslmode", StringComparison.OrdinalIgnoreCase)
-                    && Enum.TryParse<SslMode>(kv[1].Replace("-", "", StringComparison.Ordinal), true, out var mode))
-                {
-                    b.SslMode = mode;
-                }
-            }
-
-            return new DatabaseTarget(DatabaseProvider.Postgres, b.ConnectionString);
-        }
-
-        if (v.Contains("Host=", StringComparison.OrdinalIgnoreCase) || v.Contains("Server=", StringComparison.OrdinalIgnoreCase))
-        {
-            try
-            {
-                return new DatabaseTarget(DatabaseProvider.Postgres, new NpgsqlConnectionStringBuilder(v).ConnectionString);
-            }
-            catch (ArgumentException)
-            {
-                error = "the database connection string is not a valid Npgsql connection string";
-                return null;
-            }
-        }
-
-        error = "unrecognised database setting: use postgres://user:pass@host:port/db, an Npgsql connection string, or sqlite:PATH";
-        return null;
-    }
-
-    public static DatabaseTarget ForSqliteFile(string path) => new(
-        DatabaseProvider.Sqlite,
-        new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            ForeignKeys = true,
-            DefaultTimeout = 30,
-        }.ConnectionString);
-
-    /// <summary>A description safe to log: never the password.</summary>
-    public string Describe()
-    {
-        if (Provider == DatabaseProvider.Sqlite)
-        {
-            return "sqlite:" + new SqliteConnectionStringBuilder(ConnectionString).DataSource;
-        }
-
-        var b = new NpgsqlConnectionStringBuilder(ConnectionString);
-        return $"postgres://{b.Host}:{b.Port}/{b.Database}";
-    }
-}
 
 internal static class DatabaseSetup
 {
@@ -126,17 +13,17 @@ internal static class DatabaseSetup
     {
         services.AddSingleton(target);
         // Also used by tests that compose only part of the server (no logging, no clock registered).
-        services.AddSingleton(sp => new Status.StoreAvailability(
-            sp.GetService<ILogger<Status.StoreAvailability>>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<Status.StoreAvailability>.Instance,
+        services.AddSingleton(sp => new StoreAvailability(
+            sp.GetService<ILogger<StoreAvailability>>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<StoreAvailability>.Instance,
             sp.GetService<TimeProvider>() ?? TimeProvider.System));
-        services.AddSingleton<Status.StoreAvailabilityInterceptor>();
-        services.AddSingleton<Status.MigrationsApplied>();
+        services.AddSingleton<StoreAvailabilityInterceptor>();
+        services.AddSingleton<MigrationsApplied>();
         if (target.Provider == DatabaseProvider.Sqlite)
         {
             services.AddPooledDbContextFactory<SqliteSecretsDbContext>((sp, o) =>
             {
                 ConfigureSqlite(o, target);
-                o.AddInterceptors(sp.GetRequiredService<Status.StoreAvailabilityInterceptor>());
+                o.AddInterceptors(sp.GetRequiredService<StoreAvailabilityInterceptor>());
             });
             services.AddSingleton<ISecretsDbFactory>(sp => new SecretsDbFactory<SqliteSecretsDbContext>(
                 sp.GetRequiredService<IDbContextFactory<SqliteSecretsDbContext>>()));
@@ -146,15 +33,30 @@ internal static class DatabaseSetup
             services.AddPooledDbContextFactory<PostgresSecretsDbContext>((sp, o) =>
             {
                 ConfigurePostgres(o, target.ConnectionString);
-                o.AddInterceptors(sp.GetRequiredService<Status.StoreAvailabilityInterceptor>());
+                o.AddInterceptors(sp.GetRequiredService<StoreAvailabilityInterceptor>());
             });
             services.AddSingleton<ISecretsDbFactory>(sp => new SecretsDbFactory<PostgresSecretsDbContext>(
                 sp.GetRequiredService<IDbContextFactory<PostgresSecretsDbContext>>()));
         }
 
         services.AddScoped(sp => sp.GetRequiredService<ISecretsDbFactory>().Create());
+        services.AddSingleton(_ => HotReads.Create(target));
+        if (target.Provider == DatabaseProvider.Postgres)
+        {
+            // One LISTEN connection per node, for every IStoreChangeSubscriber the features register.
+            services.AddHostedService<StoreChangeListener>();
+        }
+
         return services;
     }
+
+    /// <summary>
+    /// Registers a singleton that must hear of other nodes' writes (<see cref="StoreChangeListener"/>, PostgreSQL
+    /// only; on SQLite the subscription is never used).
+    /// </summary>
+    public static IServiceCollection AddStoreChangeSubscriber<T>(this IServiceCollection services)
+        where T : class, IStoreChangeSubscriber =>
+        services.AddSingleton<T>().AddSingleton<IStoreChangeSubscriber>(sp => sp.GetRequiredService<T>());
 
     public static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
         QuietFailures(o.UseSqlite(connectionString, s => s.MigrationsHistoryTable("__ef_migrations")));
@@ -263,10 +165,10 @@ internal static class DatabaseSetup
                 await probe.OpenAsync(ct);
                 return;
             }
-            catch (Exception e) when (Status.StoreAvailability.Classify(e) == Status.StoreState.Unreachable)
+            catch (Exception e) when (StoreAvailability.Classify(e) == Data.StoreState.Unreachable)
             {
                 var elapsed = time.GetElapsedTime(started);
-                var reason = Status.StoreAvailability.Reason(e);
+                var reason = StoreAvailability.Reason(e);
                 if (elapsed + delay > timeout)
                 {
                     throw new Configuration.ConfigurationException(

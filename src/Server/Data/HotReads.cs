@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using Secrets.Server.Configuration;
 using Secrets.Server.Variables;
 
 namespace Secrets.Server.Data;

@@ -1,4 +1,5 @@
 using Npgsql;
+using Secrets.Server.Configuration;
 
 namespace Secrets.Server.Data;
 

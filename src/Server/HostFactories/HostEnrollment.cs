@@ -47,7 +47,7 @@ internal sealed class HostEnrollment(SecretsDbContext db, CredentialStore creden
             {
                 return await EnrollOnceAsync(account, factoryId, hostId, annotations, ct);
             }
-            catch (DbUpdateException e) when (Status.StoreAvailability.Classify(e) is null)
+            catch (DbUpdateException e) when (Data.StoreAvailability.Classify(e) is null)
             {
                 db.ChangeTracker.Clear();
             }

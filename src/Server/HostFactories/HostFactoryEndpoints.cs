@@ -18,11 +18,13 @@ internal static class HostFactoryEndpoints
 
     public static IEndpointRouteBuilder MapHostFactoryEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/host_factory_tokens", CreateTokens).ServesCredentials();
-        app.MapDelete("/host_factory_tokens/{token}", RevokeToken);
+        var tokens = app.MapGroup("").TokenRequired();
+        tokens.MapPost("/host_factory_tokens", CreateTokens).ServesCredentials();
+        tokens.MapDelete("/host_factory_tokens/{token}", RevokeToken);
 
         // Authenticated by the host-factory token itself, never by an access token (spec 1.2).
-        app.MapPost("/host_factories/hosts", CreateHost).TokenIgnored().ServesCredentials();
+        var factories = app.MapGroup("/host_factories").TokenIgnored();
+        factories.MapPost("/hosts", CreateHost).ServesCredentials();
         return app;
     }
 

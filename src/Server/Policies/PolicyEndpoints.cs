@@ -11,6 +11,10 @@ namespace Secrets.Server.Policies;
 /// <summary>PUT/POST/PATCH /policies/{account}/policy/{identifier}[?dryRun=true] (spec 2.5, 4).</summary>
 internal static class PolicyEndpoints
 {
+    /// <summary>Loads under per-account locks, with the cache of resolved policies.</summary>
+    public static IServiceCollection AddPolicies(this IServiceCollection services) =>
+        services.AddSingleton<PolicyLocks>().AddSingleton<ResolvedPolicyCache>().AddScoped<PolicyLoader>();
+
     public static IEndpointRouteBuilder MapPolicyEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Add, ct))

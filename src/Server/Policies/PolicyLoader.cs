@@ -338,7 +338,7 @@ internal sealed partial class PolicyLoader(
             await db.SaveChangesAsync(ct);
             await AuthorizationVersion.BumpAndCommitAsync(db, tx, authz.Versions, ct);
         }
-        catch (DbUpdateException e) when (Status.StoreAvailability.Classify(e) is null)
+        catch (DbUpdateException e) when (Data.StoreAvailability.Classify(e) is null)
         {
             // Another request created it first: fine.
             db.ChangeTracker.Clear();

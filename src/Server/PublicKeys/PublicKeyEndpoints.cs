@@ -19,7 +19,8 @@ internal static class PublicKeyEndpoints
 
     public static IEndpointRouteBuilder MapPublicKeyEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/public_keys/{account}/{kind}/{**identifier}", List).TokenOptional();
+        var keys = app.MapGroup("/public_keys").TokenOptional();
+        keys.MapGet("/{account}/{kind}/{**identifier}", List);
         return app;
     }
 

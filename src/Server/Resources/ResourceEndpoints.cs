@@ -24,10 +24,11 @@ internal static class ResourceEndpoints
 
     public static IEndpointRouteBuilder MapResourceEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/resources", List);
-        app.MapGet("/resources/{account}", List);
-        app.MapGet("/resources/{account}/{kind}", List);
-        app.MapGet("/resources/{account}/{kind}/{**identifier}", Get);
+        var resources = app.MapGroup("").TokenRequired();
+        resources.MapGet("/resources", List);
+        resources.MapGet("/resources/{account}", List);
+        resources.MapGet("/resources/{account}/{kind}", List);
+        resources.MapGet("/resources/{account}/{kind}/{**identifier}", Get);
         return app;
     }
 
@@ -130,7 +131,12 @@ internal static class ResourceEndpoints
     /// Show, or the action selected by key presence (spec 1.1): <c>check</c> first, then <c>permitted_roles</c>,
     /// as Conjur's routes are ordered. An empty identifier (a trailing slash) is the kind's listing.
     /// </summary>
-    internal static async Task<IResult> Get(
+    internal static async Task<Results<
+        ConjurError,
+        Results<JsonHttpResult<IReadOnlyList<ResourceJson>>, JsonHttpResult<CountJson>, ConjurError>,
+        Results<NoContent, ConjurError>,
+        Results<JsonHttpResult<IReadOnlyList<string>>, ConjurError>,
+        Results<JsonHttpResult<ResourceJson>, ConjurError>>> Get(
         HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, DataKeyCipher cipher, LimitsOptions limits, AuditLog audit, CancellationToken ct)
     {
         var account = PathSegments.At(ctx, 1);

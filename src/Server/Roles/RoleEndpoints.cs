@@ -23,14 +23,20 @@ internal static class RoleEndpoints
 
     public static IEndpointRouteBuilder MapRoleEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/roles/{account}/{kind}/{**identifier}", Get);
-        app.MapPost("/roles/{account}/{kind}/{**identifier}", AddMember);
-        app.MapDelete("/roles/{account}/{kind}/{**identifier}", RemoveMember);
+        var roles = app.MapGroup("/roles").TokenRequired();
+        roles.MapGet("/{account}/{kind}/{**identifier}", Get);
+        roles.MapPost("/{account}/{kind}/{**identifier}", AddMember);
+        roles.MapDelete("/{account}/{kind}/{**identifier}", RemoveMember);
         return app;
     }
 
     /// <summary>GET: the selector present wins in Conjur's order, graph &gt; all &gt; memberships &gt; members &gt; show (keys, not values, count).</summary>
-    internal static async Task<IResult> Get(HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AuditLog audit, CancellationToken ct)
+    internal static async Task<Results<
+        ConjurError,
+        JsonHttpResult<List<EdgeJson>>,
+        Results<JsonHttpResult<List<string>>, JsonHttpResult<CountJson>, ConjurError>,
+        Results<JsonHttpResult<List<GrantJson>>, JsonHttpResult<CountJson>, ConjurError>,
+        Results<JsonHttpResult<RoleJson>, ConjurError>>> Get(HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AuditLog audit, CancellationToken ct)
     {
         if (Address(ctx) is not { } role)
         {
@@ -183,7 +189,7 @@ internal static class RoleEndpoints
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException e) when (Status.StoreAvailability.Classify(e) is null)
+        catch (DbUpdateException e) when (Data.StoreAvailability.Classify(e) is null)
         {
             // A concurrent grant of the same membership (primary key) or a concurrent deletion of either role
             // (foreign key): the first means done, the second means the member is gone.

@@ -15,9 +15,12 @@ internal static class StatusEndpoints
     public static IEndpointRouteBuilder MapStatusEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", Root).TokenIgnored();
-        app.MapGet("/health", Health).TokenIgnored();
-        app.MapGet("/health/ready", Health).TokenIgnored();
-        app.MapGet("/health/live", Live).TokenIgnored();
+
+        // Groups without a prefix where a route is the feature's root: a prefix would make that route "/health/".
+        var health = app.MapGroup("").TokenIgnored();
+        health.MapGet("/health", Health);
+        health.MapGet("/health/ready", Health);
+        health.MapGet("/health/live", Live);
         return app;
     }
 
@@ -92,20 +95,4 @@ internal static class StatusEndpoints
         [property: JsonPropertyName("migrations_applied")] bool MigrationsApplied);
 
     internal sealed record LiveDocument([property: JsonPropertyName("ok")] bool Ok);
-}
-
-/// <summary>Whether this build's migrations are applied; remembered once true (migrations are never taken back).</summary>
-internal sealed class MigrationsApplied
-{
-    private volatile bool _applied;
-
-    public async Task<bool> CheckAsync(SecretsDbContext db, CancellationToken ct)
-    {
-        if (!_applied)
-        {
-            _applied = !(await db.Database.GetPendingMigrationsAsync(ct)).Any();
-        }
-
-        return _applied;
-    }
 }

@@ -23,6 +23,10 @@ namespace Secrets.Server.Variables;
 /// </summary>
 internal static class SecretEndpoints
 {
+    /// <summary>The copy of latest values PostgreSQL nodes keep (<see cref="SecretValueCache"/>).</summary>
+    public static IServiceCollection AddVariables(this IServiceCollection services) =>
+        services.AddStoreChangeSubscriber<SecretValueCache>();
+
     private const string Variable = "variable";
     private const string PublicKey = "public_key";
     private const int WriteAttempts = 5;
@@ -32,11 +36,12 @@ internal static class SecretEndpoints
 
     public static IEndpointRouteBuilder MapSecretEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/secrets", FetchBatch);
+        var secrets = app.MapGroup("").TokenRequired();
+        secrets.MapGet("/secrets", FetchBatch);
 
         // Only variables are fetchable; another kind in the path matches no route and gets the route-not-found 404.
-        app.MapGet("/secrets/{account}/variable/{**identifier}", Fetch);
-        app.MapPost("/secrets/{account}/{kind}/{**identifier}", Store);
+        secrets.MapGet("/secrets/{account}/variable/{**identifier}", Fetch);
+        secrets.MapPost("/secrets/{account}/{kind}/{**identifier}", Store);
         return app;
     }
 
@@ -387,7 +392,7 @@ internal static class SecretEndpoints
                 values.Invalidate(target.ResourceId);
                 return true;
             }
-            catch (DbUpdateException e) when (Status.StoreAvailability.Classify(e) is null)
+            catch (DbUpdateException e) when (Data.StoreAvailability.Classify(e) is null)
             {
                 await tx.RollbackAsync(ct);
                 db.ChangeTracker.Clear();

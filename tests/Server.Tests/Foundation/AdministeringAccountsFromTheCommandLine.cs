@@ -112,7 +112,7 @@ public abstract class AdministeringAccountsFromTheCommandLine : IDisposable
         var settings = SettingsLoader.Load(k => env.GetValueOrDefault(k), _dataDir, generateMissingDataKey: false);
         await using var db = DatabaseSetup.CreateContext(settings.Database);
         using var cipher = new DataKeyCipher(settings.Encryption.DataKey);
-        await action(db, new CredentialStore(db, cipher, Passwords.Hasher, TimeProvider.System));
+        await action(db, new CredentialStore(db, cipher, settings.PasswordHasher, TimeProvider.System));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 }

@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Secrets.Authn.Credentials;
 using Secrets.Server.Crypto;
 using Secrets.Server.Tests.Infrastructure;
 
@@ -70,7 +72,7 @@ public abstract class ChangingPasswords(ServerFixture f)
         Assert.False(cipher.TryDecrypt(stored, $"{Account}:user:admin", out _));
         var phc = cipher.DecryptString(stored, roleId);
         Assert.Matches("^\\$argon2id\\$v=19\\$m=19456,t=2,p=1\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}$", phc);
-        Assert.True(Passwords.Hasher.Verify(NewPassword, phc));
+        Assert.True(f.Services.GetRequiredService<PasswordHasher>().Verify(NewPassword, phc));
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public sealed class StartingUp : IDisposable
         await using var db = DatabaseSetup.CreateContext(settings.Database);
         using var cipher = new DataKeyCipher(settings.Encryption.DataKey);
         var cred = await db.Credentials.SingleAsync(c => c.RoleId == "boot:user:admin");
-        Assert.True(new CredentialStore(db, cipher, Passwords.Hasher, TimeProvider.System).VerifyApiKey(cred, apiKey));
+        Assert.True(new CredentialStore(db, cipher, settings.PasswordHasher, TimeProvider.System).VerifyApiKey(cred, apiKey));
         Assert.Equal(1, await db.SigningKeys.CountAsync(k => k.Account == "boot"));
     }
 

@@ -45,7 +45,7 @@ internal static class DirectRoles
             if (withCredentials)
             {
                 using var cipher = new DataKeyCipher(f.Settings.Encryption.DataKey);
-                var store = new CredentialStore(db, cipher, Passwords.Hasher, f.Time);
+                var store = new CredentialStore(db, cipher, f.Settings.PasswordHasher, f.Time);
                 var (cred, key) = store.Create(roleId, account, restrictedTo);
                 cred.Expiration = expiration;
                 if (password is not null)

@@ -96,7 +96,7 @@ public abstract class ServerFixture : IAsyncLifetime
     {
         await using var db = DatabaseSetup.CreateContext(Settings.Database);
         using var cipher = new Crypto.DataKeyCipher(Settings.Encryption.DataKey);
-        return await new AccountService(db, cipher, Passwords.Hasher, Time).CreateAsync(name, password, CancellationToken.None);
+        return await new AccountService(db, cipher, Settings.PasswordHasher, Time).CreateAsync(name, password, CancellationToken.None);
     }
 
     public async Task<string> AuthenticateAsync(string login, string apiKey, string? account = null)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Secrets.Server.Configuration;
 using Secrets.Server.Data;
 
 namespace Secrets.Server.Tests.Robustness;

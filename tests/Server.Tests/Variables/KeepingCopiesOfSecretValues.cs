@@ -1,4 +1,5 @@
 using Secrets.Server.Authorization;
+using Secrets.Server.Configuration;
 using Secrets.Server.Data;
 using Secrets.Server.Variables;
 

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Secrets.Server.Crypto;
+using Secrets.Server.Data;
+using Secrets.Server.Http;
 using Secrets.Server.Status;
 
-namespace Secrets.Server.Http;
+namespace Secrets.Server;
 
 internal static partial class Pipeline
 {

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 
-namespace Secrets.Server.Status;
+namespace Secrets.Server.Data;
 
 /// <summary>What the node knows of its store, from the outcome of the requests that used it.</summary>
 internal enum StoreState
