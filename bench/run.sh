@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the HTTP/policy benchmark (bench/Bench) on SQLite and on PostgreSQL, and the micro benchmarks (bench/Micro).
+# Runs the HTTP/policy benchmark (bench/Bench) on SQLite and on PostgreSQL, each with audit to a file and with audit
+# off, and names the micro benchmarks (bench/Micro).
 # PostgreSQL: SECRETS_BENCH_POSTGRES if set, else a throwaway local cluster from the distribution's binaries.
 # Usage: bench/run.sh [duration-seconds]     Output: bench/results-<date>.md
 set -euo pipefail
@@ -25,9 +26,12 @@ fi
 trap cleanup EXIT
 
 {
-  dotnet bench/Bench/bin/Release/net10.0/Secrets.Bench.dll --store sqlite --duration "$duration"
-  echo
-  dotnet bench/Bench/bin/Release/net10.0/Secrets.Bench.dll --store postgres --duration "$duration"
+  for store in sqlite postgres; do
+    for audit in file none; do
+      dotnet bench/Bench/bin/Release/net10.0/Secrets.Bench.dll --store "$store" --audit "$audit" --duration "$duration"
+      echo
+    done
+  done
 } | tee "$out"
 echo "micro benchmarks: dotnet run -c Release --project bench/Micro -- --filter '*' --inProcess"
 echo "results in $out"
