@@ -4,6 +4,7 @@ using Secrets.Authn.Credentials;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
 using Secrets.Server.Authentication;
+using Secrets.Server.Authenticators;
 using Secrets.Server.Authorization;
 using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;
@@ -77,6 +78,7 @@ internal static partial class ServerApp
         app.MapRoleEndpoints();
         app.MapSecretEndpoints();
         app.MapPublicKeyEndpoints();
+        app.MapAuthenticatorEndpoints();
 
         // CONJUR_HOST_FACTORIES_ENABLED=false: the routes do not exist at all (spec 2.8, 9.1), so they answer 404.
         if (settings.Limits.HostFactoriesEnabled)

@@ -1,13 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
-using Secrets.Server.Authentication;
-using Secrets.Server.Http;
 
-namespace Secrets.Server.HostFactories;
+namespace Secrets.Server.Http;
 
 /// <summary>
-/// Request parameters as Conjur's BodyParser sees them (spec 2.8: "form body or query"): the query string merged
+/// Request parameters as Conjur's BodyParser sees them (spec 2.8: "form body or query"; also the authenticator PATCH of spec 2.3): the query string merged
 /// with a body that is a form (no Content-Type, or application/x-www-form-urlencoded) or a JSON object
 /// (application/json). A body parameter wins over a query parameter of the same name, as Rails'
 /// <c>params.merge(body_params)</c> does. Other media types leave the body unread (spec 1.3: tolerate odd
