@@ -30,7 +30,7 @@ internal static class EffectivePolicyEndpoint
     }
 
     internal static async Task<IResult> GetAsync(
-        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AccountStateCache states, PolicyLoader loader, AuditLog audit, LimitsOptions limits, CancellationToken ct)
+        HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AccountStateCache states, RootPolicy root, AuditLog audit, LimitsOptions limits, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
         var account = PathSegments.At(ctx, 1);
@@ -58,7 +58,7 @@ internal static class EffectivePolicyEndpoint
 
         // `root` exists once anyone touches /policies of the account (spec 2.5), reads included.
         var policyId = $"{account}:policy:{identifier}";
-        var snapshot = await loader.SnapshotWithRootAsync(account, ct);
+        var snapshot = await root.SnapshotWithRootAsync(account, ct);
         var decision = snapshot.Decide(caller.RoleId, policyId, s => s.OwnerOf(policyId) is { } owner && s.Holds(caller.RoleId, owner));
         if (Errors.For(decision, () => Errors.RecordNotFound(account, "policy", identifier)) is { } denied)
         {

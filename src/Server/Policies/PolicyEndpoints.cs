@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Secrets.Policy.Language;
 using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
+using Secrets.Server.Crypto;
 using Secrets.Server.Http;
 
 namespace Secrets.Server.Policies;
@@ -11,9 +12,9 @@ namespace Secrets.Server.Policies;
 /// <summary>PUT/POST/PATCH /policies/{account}/policy/{identifier}[?dryRun=true] (spec 2.5, 4).</summary>
 internal static class PolicyEndpoints
 {
-    /// <summary>Loads under per-account locks, with the cache of resolved policies.</summary>
+    /// <summary>Loads under per-account locks, with the cache of resolved policies; the account's root policy on first use.</summary>
     public static IServiceCollection AddPolicies(this IServiceCollection services) =>
-        services.AddSingleton<PolicyLocks>().AddSingleton<ResolvedPolicyCache>().AddScoped<PolicyLoader>();
+        services.AddSingleton<PolicyLocks>().AddSingleton<ResolvedPolicyCache>().AddScoped<RootPolicy>().AddScoped<PolicyLoader>();
 
     public static IEndpointRouteBuilder MapPolicyEndpoints(this IEndpointRouteBuilder app)
     {
@@ -76,6 +77,12 @@ internal sealed record PolicyLoadRequest(Caller Caller, string Account, string I
 
     /// <summary>Where the time of this load went, for the debug log.</summary>
     public LoadPhases Phases { get; init; } = new();
+
+    /// <summary>
+    /// The text's one digest per load (lower-case hex SHA-256): the key of the resolved-policy cache and the stored
+    /// <c>policy_sha256</c> of the version.
+    /// </summary>
+    public string TextSha256 => field ??= Hashes.Sha256Hex(Text);
 
     public string PolicyId => $"{Account}:policy:{Identifier}";
 

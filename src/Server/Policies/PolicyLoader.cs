@@ -36,7 +36,7 @@ internal sealed class PolicyLocks
 internal sealed partial class PolicyLoader(
     SecretsDbContext db,
     AuthorizationCache authz,
-    RequestSnapshots snapshots,
+    RootPolicy root,
     CredentialStore credentials,
     DataKeyCipher cipher,
     AuditLog audit,
@@ -50,7 +50,7 @@ internal sealed partial class PolicyLoader(
 {
     public async Task<IResult> LoadAsync(PolicyLoadRequest r, CancellationToken ct)
     {
-        var snapshot = await SnapshotWithRootAsync(r.Account, ct);
+        var snapshot = await root.SnapshotWithRootAsync(r.Account, ct);
         if (Authorize(r, snapshot) is { } denied)
         {
             return denied;
@@ -130,7 +130,7 @@ internal sealed partial class PolicyLoader(
             return Errors.RecordNotFound(r.Account, "policy", r.Identifier);
         }
 
-        var resolved = resolvedPolicies.ParseAndResolve(r.Text, r.Account, r.Identifier, ownerId, settings.PolicyOptions, out var overCap);
+        var resolved = resolvedPolicies.ParseAndResolve(r.Text, r.TextSha256, r.Account, r.Identifier, ownerId, settings.PolicyOptions, out var overCap);
         if (resolved is null)
         {
             // Refused before the text is expanded, planned or written (issue 8, Medium 5): a dry run too.
@@ -306,47 +306,6 @@ internal sealed partial class PolicyLoader(
         }
     }
 
-    /// <summary>
-    /// The account's snapshot for a /policies request, after making sure `root` exists. The request's memoised
-    /// snapshot (taken by the token check) predates a root created just now: then it is rebuilt once.
-    /// </summary>
-    internal async Task<AuthorizationSnapshot> SnapshotWithRootAsync(string account, CancellationToken ct) =>
-        await EnsureRootPolicyAsync(account, ct)
-            ? await authz.BuildAsync(db, account, await AuthorizationVersion.ReadAsync(db, ct), ct)
-            : await snapshots.GetAsync(db, account, ct);
-
-    /// <summary>
-    /// `root` exists once anyone touches /policies of an account whose admin exists (spec 2.5, 5.4). True when this
-    /// call (or a concurrent one) created it, i.e. when snapshots taken earlier in the request do not know it.
-    /// </summary>
-    private async Task<bool> EnsureRootPolicyAsync(string account, CancellationToken ct)
-    {
-        var rootId = $"{account}:policy:root";
-        var adminId = $"{account}:user:admin";
-        if (await db.Resources.AsNoTracking().AnyAsync(x => x.ResourceId == rootId, ct)
-            || !await db.Roles.AsNoTracking().AnyAsync(x => x.RoleId == adminId, ct))
-        {
-            return false;
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        try
-        {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            db.Roles.Add(new RoleEntity { RoleId = rootId, Account = account, CreatedAt = now });
-            db.Resources.Add(new ResourceEntity { ResourceId = rootId, Account = account, Kind = "policy", OwnerId = adminId, CreatedAt = now });
-            await db.SaveChangesAsync(ct);
-            await AuthorizationVersion.BumpAndCommitAsync(db, tx, authz.Versions, ct);
-        }
-        catch (DbUpdateException e) when (Data.StoreAvailability.Classify(e) is null)
-        {
-            // Another request created it first: fine.
-            db.ChangeTracker.Clear();
-        }
-
-        return true;
-    }
-
     private async Task<int> WriteVersionAsync(PolicyLoadRequest r, DateTime now, CancellationToken ct)
     {
         var latest = await db.PolicyVersions.Where(v => v.ResourceId == r.PolicyId).MaxAsync(v => (int?)v.Version, ct) ?? 0;
@@ -358,7 +317,7 @@ internal sealed partial class PolicyLoader(
             Account = r.Account,
             RoleId = r.Caller.RoleId,
             PolicyText = r.Text,
-            PolicySha256 = Hashes.Sha256Hex(r.Text),
+            PolicySha256 = r.TextSha256,
             ClientIp = r.ClientIp,
             CreatedAt = now,
             FinishedAt = time.GetUtcNow().UtcDateTime,

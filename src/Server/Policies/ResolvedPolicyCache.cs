@@ -18,12 +18,14 @@ internal sealed class ResolvedPolicyCache
     /// <summary>
     /// Parses and resolves, or returns the result of the same text parsed and resolved before. A text that declares
     /// more rows than its cap (<see cref="PolicySize"/>) is not resolved at all: <paramref name="overCap"/> says by
-    /// how much, measured on the parsed statements before anything is expanded.
+    /// how much, measured on the parsed statements before anything is expanded. <paramref name="textSha256"/> is the
+    /// load's one digest of <paramref name="text"/> (<see cref="PolicyLoadRequest.TextSha256"/>).
     /// </summary>
-    public PolicyResult<ResolvedPolicy>? ParseAndResolve(string text, string account, string identifier, string ownerId, PolicyPlanOptions options, out PolicySize? overCap)
+    public PolicyResult<ResolvedPolicy>? ParseAndResolve(
+        string text, string textSha256, string account, string identifier, string ownerId, PolicyPlanOptions options, out PolicySize? overCap)
     {
         overCap = null;
-        var key = new Key(Hashes.Sha256Hex(text), text.Length, account, identifier, ownerId);
+        var key = new Key(textSha256, text.Length, account, identifier, ownerId);
         lock (_lock)
         {
             for (var node = _entries.First; node is not null; node = node.Next)
