@@ -57,7 +57,7 @@ internal static class DryRunReport
     // Like the error envelope: quotes in messages stay quotes ("Unrecognized data type '!foo'"), not \u0027.
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static IResult Valid(PolicyLoadRequest r, PolicyPlan plan, PolicyState before, AuthorizationSnapshot snapshot)
+    public static string Valid(PolicyLoadRequest r, PolicyPlan plan, PolicyState before, AuthorizationSnapshot snapshot)
     {
         var after = before.Apply(plan);
         var old = new Rows(before);
@@ -87,10 +87,10 @@ internal static class DryRunReport
             },
             ["deleted"] = Section(deleted, old, null, Hidden),
         };
-        return TypedResults.Text(body.ToJsonString(Json), "application/json", System.Text.Encoding.UTF8, 200);
+        return body.ToJsonString(Json);
     }
 
-    public static IResult Invalid(PolicyLoadRequest r, PolicyError error)
+    public static string Invalid(PolicyLoadRequest r, PolicyError error)
     {
         var line = error.Line ?? 0;
         var body = new JsonObject
@@ -108,7 +108,7 @@ internal static class DryRunReport
                 },
             }),
         };
-        return TypedResults.Text(body.ToJsonString(Json), "application/json", System.Text.Encoding.UTF8, 422);
+        return body.ToJsonString(Json);
     }
 
     private static string Advice(PolicyError error) => error.Code == PolicyErrorCode.ValidationFailed

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Secrets.Policy.Language;
 using Secrets.Server.Authentication;
 using Secrets.Server.Authorization;
+using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;
 using Secrets.Server.Http;
 
@@ -18,16 +19,17 @@ internal static class PolicyEndpoints
 
     public static IEndpointRouteBuilder MapPolicyEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Add, ct))
+        app.MapPost("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, LimitsOptions limits, CancellationToken ct) => Load(ctx, loader, limits, PolicyLoadMode.Add, ct))
             .ServesCredentials();
-        app.MapPatch("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Update, ct))
+        app.MapPatch("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, LimitsOptions limits, CancellationToken ct) => Load(ctx, loader, limits, PolicyLoadMode.Update, ct))
             .ServesCredentials();
-        app.MapPut("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, CancellationToken ct) => Load(ctx, loader, PolicyLoadMode.Replace, ct))
+        app.MapPut("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, LimitsOptions limits, CancellationToken ct) => Load(ctx, loader, limits, PolicyLoadMode.Replace, ct))
             .ServesCredentials();
         return app;
     }
 
-    internal static async Task<IResult> Load(HttpContext ctx, PolicyLoader loader, PolicyLoadMode mode, CancellationToken ct)
+    internal static async Task<Results<JsonHttpResult<PolicyLoadResponse>, ContentHttpResult, ConjurError>> Load(
+        HttpContext ctx, PolicyLoader loader, LimitsOptions limits, PolicyLoadMode mode, CancellationToken ct)
     {
         var phases = new LoadPhases();
         var caller = ctx.RequiredCaller();
@@ -38,7 +40,6 @@ internal static class PolicyEndpoints
             return Errors.RouteNotFound();
         }
 
-        var limits = ctx.RequestServices.GetRequiredService<Configuration.LimitsOptions>();
         var body = await RawBody.ReadBytesAsync(ctx.Request, limits.MaxRequestBodyBytes, ct);
         if (body is null)
         {
@@ -66,8 +67,53 @@ internal static class PolicyEndpoints
         phases.Mark("read body");
         var dryRun = ctx.Request.Query.TryGetValue("dryRun", out var d) && string.Equals(d.ToString(), "true", StringComparison.OrdinalIgnoreCase);
         var request = new PolicyLoadRequest(caller, account, identifier, mode, text, dryRun, ClientAddresses.Get(ctx)?.ToString()) { BodyError = bodyError, Phases = phases };
-        return await loader.LoadAsync(request, ct);
+        return await loader.LoadAsync(request, ct) switch
+        {
+            PolicyLoadOutcome.Loaded loaded => TypedResults.Json(loaded.Response, statusCode: 201),
+            PolicyLoadOutcome.Validated validated => TypedResults.Text(validated.Report, "application/json", Encoding.UTF8, 200),
+            PolicyLoadOutcome.Rejected { DryRunReport: { } report } => TypedResults.Text(report, "application/json", Encoding.UTF8, 422),
+            PolicyLoadOutcome.Rejected rejected => ToHttp(rejected.Error),
+            PolicyLoadOutcome.TooLarge tooLarge => Errors.PolicyTooLarge(tooLarge.Size.DeclaredRows, tooLarge.Size.Cap, tooLarge.Size.Lines),
+            PolicyLoadOutcome.Hidden => Errors.RecordNotFound(account, "policy", identifier),
+            PolicyLoadOutcome.Forbidden => Errors.Forbidden(),
+            PolicyLoadOutcome.Conflict conflict => Errors.PolicyConflict(conflict.RetryAfterSeconds),
+            var other => throw new InvalidOperationException($"unmapped policy load outcome {other.GetType().Name}"),
+        };
     }
+
+    private static ConjurError ToHttp(PolicyError error) => error.Code switch
+    {
+        PolicyErrorCode.ValidationFailed => Errors.ValidationFailed(error.Target ?? "policy_text", error.TargetMessage ?? error.Detail),
+        _ => error.IsStructural ? Errors.PolicyInvalid(error.Message, error.Line, error.Column) : Errors.PolicyInvalid(error.Message),
+    };
+}
+
+/// <summary>What a policy load came to, in the loader's words; <see cref="PolicyEndpoints"/> says it in HTTP.</summary>
+internal abstract record PolicyLoadOutcome
+{
+    /// <summary>Written: the API keys of the roles it created, the new version, the planner's warnings (201).</summary>
+    public sealed record Loaded(PolicyLoadResponse Response) : PolicyLoadOutcome;
+
+    /// <summary>A dry run that would succeed, with its report (JSON) of what the load would change (200).</summary>
+    public sealed record Validated(string Report) : PolicyLoadOutcome;
+
+    /// <summary>The text is no valid or storable policy (422); a dry run says so in its report (JSON).</summary>
+    public sealed record Rejected(PolicyError Error, string? DryRunReport) : PolicyLoadOutcome;
+
+    /// <summary>Declares more rows than one load may (issue 8): refused before anything is expanded (422).</summary>
+    public sealed record TooLarge(PolicySize Size) : PolicyLoadOutcome
+    {
+        public string Message => Errors.PolicyTooLarge(Size.DeclaredRows, Size.Cap, Size.Lines).Message!;
+    }
+
+    /// <summary>The policy does not exist or the caller cannot see it (404, the same either way).</summary>
+    public sealed record Hidden : PolicyLoadOutcome;
+
+    /// <summary>Visible, but the caller may not load it or may not delete what it would delete (head 403).</summary>
+    public sealed record Forbidden : PolicyLoadOutcome;
+
+    /// <summary>Another load holds the account's lock past the wait (409 with Retry-After).</summary>
+    public sealed record Conflict(int RetryAfterSeconds) : PolicyLoadOutcome;
 }
 
 internal sealed record PolicyLoadRequest(Caller Caller, string Account, string Identifier, PolicyLoadMode Mode, string Text, bool DryRun, string? ClientIp)

@@ -48,7 +48,7 @@ internal sealed partial class PolicyLoader(
     ResolvedPolicyCache resolvedPolicies,
     ILogger<PolicyLoader> logger)
 {
-    public async Task<IResult> LoadAsync(PolicyLoadRequest r, CancellationToken ct)
+    public async Task<PolicyLoadOutcome> LoadAsync(PolicyLoadRequest r, CancellationToken ct)
     {
         var snapshot = await root.SnapshotWithRootAsync(r.Account, ct);
         if (Authorize(r, snapshot) is { } denied)
@@ -64,7 +64,7 @@ internal sealed partial class PolicyLoader(
         var gate = locks.For(r.Account);
         if (!await gate.WaitAsync(PolicyLocks.Wait, ct))
         {
-            return Errors.PolicyConflict(RetryAfter());
+            return new PolicyLoadOutcome.Conflict(RetryAfter());
         }
 
         try
@@ -77,8 +77,8 @@ internal sealed partial class PolicyLoader(
         }
     }
 
-    /// <summary>Spec 2.5: invisible policy → 404; visible without the privilege → head 403 (audited); null when allowed.</summary>
-    private ConjurError? Authorize(PolicyLoadRequest r, AuthorizationSnapshot snapshot)
+    /// <summary>Spec 2.5: invisible policy → hidden (404); visible without the privilege → forbidden (403, audited); null when allowed.</summary>
+    private PolicyLoadOutcome? Authorize(PolicyLoadRequest r, AuthorizationSnapshot snapshot)
     {
         var callerRole = r.Caller.RoleId;
         var decision = snapshot.Decide(callerRole, r.PolicyId, s => r.Mode switch
@@ -92,15 +92,20 @@ internal sealed partial class PolicyLoader(
             audit.Write(PolicyEvents.Failed(r, "Forbidden"));
         }
 
-        return Errors.For(decision, () => Errors.RecordNotFound(r.Account, "policy", r.Identifier));
+        return decision switch
+        {
+            AccessDecision.Allowed => null,
+            AccessDecision.Forbidden => new PolicyLoadOutcome.Forbidden(),
+            _ => new PolicyLoadOutcome.Hidden(),
+        };
     }
 
-    private async Task<IResult> LoadLockedAsync(PolicyLoadRequest r, AuthorizationSnapshot snapshot, CancellationToken ct)
+    private async Task<PolicyLoadOutcome> LoadLockedAsync(PolicyLoadRequest r, AuthorizationSnapshot snapshot, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (!await TryAdvisoryLockAsync(r.Account, ct))
         {
-            return Errors.PolicyConflict(RetryAfter());
+            return new PolicyLoadOutcome.Conflict(RetryAfter());
         }
 
         // The decision above was taken before waiting for the lock. A load that committed meanwhile, here or on
@@ -127,15 +132,15 @@ internal sealed partial class PolicyLoader(
         var ownerId = state.Resources.FirstOrDefault(x => x.ResourceId == r.PolicyId)?.OwnerId;
         if (ownerId is null)
         {
-            return Errors.RecordNotFound(r.Account, "policy", r.Identifier);
+            return new PolicyLoadOutcome.Hidden();
         }
 
         var resolved = resolvedPolicies.ParseAndResolve(r.Text, r.TextSha256, r.Account, r.Identifier, ownerId, settings.PolicyOptions, out var overCap);
         if (resolved is null)
         {
             // Refused before the text is expanded, planned or written (issue 8, Medium 5): a dry run too.
-            var tooLarge = Errors.PolicyTooLarge(overCap!.DeclaredRows, overCap.Cap, overCap.Lines);
-            audit.Write(PolicyEvents.Failed(r, tooLarge.Message!));
+            var tooLarge = new PolicyLoadOutcome.TooLarge(overCap!);
+            audit.Write(PolicyEvents.Failed(r, tooLarge.Message));
             return tooLarge;
         }
 
@@ -157,7 +162,7 @@ internal sealed partial class PolicyLoader(
         if (!MayDelete(plan, caller))
         {
             audit.Write(PolicyEvents.Failed(r, "Forbidden"));
-            return Errors.Forbidden();
+            return new PolicyLoadOutcome.Forbidden();
         }
 
         if ((StorableText.Check(plan) ?? HostFactories.EnrolledHosts.CheckDeclarations(resolved.Value, state)) is { } unstorable)
@@ -169,7 +174,7 @@ internal sealed partial class PolicyLoader(
         {
             await tx.RollbackAsync(ct);
             audit.Write(PolicyEvents.Validated(r));
-            return DryRunReport.Valid(r, plan, state, snapshot);
+            return new PolicyLoadOutcome.Validated(DryRunReport.Valid(r, plan, state, snapshot));
         }
 
         var now = time.GetUtcNow().UtcDateTime;
@@ -222,12 +227,10 @@ internal sealed partial class PolicyLoader(
             LogPhases(logger, r.PolicyId, r.Mode, plan.Inserts.Count, plan.Updates.Count, plan.Deletes.Count, r.Phases.ToString());
         }
 
-        return TypedResults.Json(
-            new PolicyLoadResponse(
-                createdRoles.ToDictionary(k => k.Key, v => new CreatedRole(v.Key, v.Value), StringComparer.Ordinal),
-                version,
-                plan.Warnings.Count > 0 ? plan.Warnings : null),
-            statusCode: 201);
+        return new PolicyLoadOutcome.Loaded(new PolicyLoadResponse(
+            createdRoles.ToDictionary(k => k.Key, v => new CreatedRole(v.Key, v.Value), StringComparer.Ordinal),
+            version,
+            plan.Warnings.Count > 0 ? plan.Warnings : null));
     }
 
     /// <summary>
@@ -266,17 +269,11 @@ internal sealed partial class PolicyLoader(
     private static int RetryAfter() => RandomNumberGenerator.GetInt32(1, 9);
 
     /// <summary>A failed load: audited as "Failed to load policy: …" (spec 4.9), answered as a 422 body or dry-run report.</summary>
-    private IResult Reject(PolicyLoadRequest r, PolicyError error)
+    private PolicyLoadOutcome.Rejected Reject(PolicyLoadRequest r, PolicyError error)
     {
         audit.Write(PolicyEvents.Failed(r, error.Message));
-        return r.DryRun ? DryRunReport.Invalid(r, error) : ToHttp(error);
+        return new PolicyLoadOutcome.Rejected(error, r.DryRun ? DryRunReport.Invalid(r, error) : null);
     }
-
-    private static ConjurError ToHttp(PolicyError error) => error.Code switch
-    {
-        PolicyErrorCode.ValidationFailed => Errors.ValidationFailed(error.Target ?? "policy_text", error.TargetMessage ?? error.Detail),
-        _ => error.IsStructural ? Errors.PolicyInvalid(error.Message, error.Line, error.Column) : Errors.PolicyInvalid(error.Message),
-    };
 
     /// <summary>Cross-process exclusion on PostgreSQL (SQLite has one writer at a time and one process).</summary>
     private async Task<bool> TryAdvisoryLockAsync(string account, CancellationToken ct)
