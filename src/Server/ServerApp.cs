@@ -73,7 +73,6 @@ internal static partial class ServerApp
         app.MapStatusEndpoints();
         app.MapAuthnEndpoints();
         app.MapPolicyEndpoints();
-        app.MapEffectivePolicyEndpoint();
         app.MapResourceEndpoints();
         app.MapRoleEndpoints();
         app.MapSecretEndpoints();

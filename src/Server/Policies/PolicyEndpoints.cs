@@ -11,7 +11,7 @@ using Secrets.Server.Http;
 namespace Secrets.Server.Policies;
 
 /// <summary>PUT/POST/PATCH /policies/{account}/policy/{identifier}[?dryRun=true] (spec 2.5, 4).</summary>
-internal static class PolicyEndpoints
+internal static partial class PolicyEndpoints
 {
     /// <summary>Loads under per-account locks, with the cache of resolved policies; the account's root policy on first use.</summary>
     public static IServiceCollection AddPolicies(this IServiceCollection services) =>
@@ -19,12 +19,18 @@ internal static class PolicyEndpoints
 
     public static IEndpointRouteBuilder MapPolicyEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, LimitsOptions limits, CancellationToken ct) => Load(ctx, loader, limits, PolicyLoadMode.Add, ct))
+        var policies = app.MapGroup("/policies").TokenRequired();
+
+        // Loads answer the API keys of the roles they create.
+        policies.MapPost("/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, LimitsOptions limits, CancellationToken ct) => Load(ctx, loader, limits, PolicyLoadMode.Add, ct))
             .ServesCredentials();
-        app.MapPatch("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, LimitsOptions limits, CancellationToken ct) => Load(ctx, loader, limits, PolicyLoadMode.Update, ct))
+        policies.MapPatch("/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, LimitsOptions limits, CancellationToken ct) => Load(ctx, loader, limits, PolicyLoadMode.Update, ct))
             .ServesCredentials();
-        app.MapPut("/policies/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, LimitsOptions limits, CancellationToken ct) => Load(ctx, loader, limits, PolicyLoadMode.Replace, ct))
+        policies.MapPut("/{account}/policy/{**identifier}", (HttpContext ctx, PolicyLoader loader, LimitsOptions limits, CancellationToken ct) => Load(ctx, loader, limits, PolicyLoadMode.Replace, ct))
             .ServesCredentials();
+
+        // The effective policy (PolicyEndpoints.Read.cs); any kind routes here, so that a non-policy kind gets Conjur's error.
+        policies.MapGet("/{account}/{kind}/{**identifier}", Get);
         return app;
     }
 

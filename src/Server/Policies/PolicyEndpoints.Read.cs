@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Policy.Authorization;
 using Secrets.Policy.Language;
@@ -18,15 +19,9 @@ namespace Secrets.Server.Policies;
 /// application/json) JSON. Mirrors cyberark/conjur app/controllers/policies_controller.rb#get and
 /// app/domain/effective_policy/* (the tree and its text: <see cref="EffectivePolicyWriter"/> in src/Policy).
 /// </summary>
-internal static class EffectivePolicyEndpoint
+internal static partial class PolicyEndpoints
 {
-    public static IEndpointRouteBuilder MapEffectivePolicyEndpoint(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/policies/{account}/{kind}/{**identifier}", GetAsync);
-        return app;
-    }
-
-    internal static async Task<IResult> GetAsync(
+    internal static async Task<Results<ContentHttpResult, ConjurError>> Get(
         HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AccountStateCache states, RootPolicy root, AuditLog audit, LimitsOptions limits, CancellationToken ct)
     {
         var caller = ctx.RequiredCaller();
@@ -39,7 +34,7 @@ internal static class EffectivePolicyEndpoint
         }
 
         var query = Query.Parse(ctx.Request.QueryString.Value);
-        IResult Fail(ConjurError error)
+        ConjurError Fail(ConjurError error)
         {
             audit.Write(AuditEvent.Create("policy", "read", false, $"Failed to load policy: {error.Message ?? "Forbidden"}",
                 SdElement.Of("auth", ("user", caller.RoleId)),
