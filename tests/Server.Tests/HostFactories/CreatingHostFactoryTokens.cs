@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Crypto;
-using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.HostFactories;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Authentication;
 using Secrets.Server.Http;
-using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.HostFactories;

@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
-using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.HostFactories;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Time.Testing;
 using Secrets.Server.Accounts;
 using Secrets.Server.Audit;
 using Secrets.Server.Configuration;
+using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 
 namespace Secrets.Server.Tests.Infrastructure;
@@ -95,7 +96,7 @@ public abstract class ServerFixture : IAsyncLifetime
     internal async Task<CreatedAccount> CreateAccountAsync(string name, string? password = null)
     {
         await using var db = DatabaseSetup.CreateContext(Settings.Database);
-        using var cipher = new Crypto.DataKeyCipher(Settings.Encryption.DataKey);
+        using var cipher = new DataKeyCipher(Settings.Encryption.DataKey);
         return await new AccountService(db, cipher, Settings.PasswordHasher, Time).CreateAsync(name, password, CancellationToken.None);
     }
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Secrets.Server.Tests.Foundation;
+using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Robustness;
 

@@ -37,15 +37,15 @@ public abstract class ProbingHealth(ServerFixture f)
     [Fact]
     public async Task The_health_command_exits_0_when_the_server_is_ready_and_1_when_nothing_answers()
     {
-        var ready = await Foundation.ServerProcess.RunAsync(new Dictionary<string, string>(), null, "health", "--urls", f.BaseAddress.ToString().TrimEnd('/'));
+        var ready = await ServerProcess.RunAsync(new Dictionary<string, string>(), null, "health", "--urls", f.BaseAddress.ToString().TrimEnd('/'));
         Assert.True(ready.ExitCode == 0, ready.ToString());
 
         // The container's SECRETS_URLS listens on 0.0.0.0: the command probes loopback.
-        var wildcard = await Foundation.ServerProcess.RunAsync(
+        var wildcard = await ServerProcess.RunAsync(
             new Dictionary<string, string> { ["SECRETS_URLS"] = $"http://0.0.0.0:{f.BaseAddress.Port}" }, null, "health");
         Assert.True(wildcard.ExitCode == 0, wildcard.ToString());
 
-        var nothing = await Foundation.ServerProcess.RunAsync(new Dictionary<string, string>(), null, "health", "--urls", $"http://127.0.0.1:{Foundation.ServerProcess.FreePort()}");
+        var nothing = await ServerProcess.RunAsync(new Dictionary<string, string>(), null, "health", "--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}");
         Assert.Equal(1, nothing.ExitCode);
         Assert.StartsWith("not ready: http://127.0.0.1:", nothing.Stderr, StringComparison.Ordinal);
     }

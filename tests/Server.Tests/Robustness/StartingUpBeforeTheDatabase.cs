@@ -1,5 +1,5 @@
 using System.Net;
-using Secrets.Server.Tests.Foundation;
+using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Robustness;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using Secrets.Server.Tests.Foundation;
+using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Robustness;
 

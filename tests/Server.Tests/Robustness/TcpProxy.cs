@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Robustness;
 
@@ -19,7 +20,7 @@ internal sealed class TcpProxy : IAsyncDisposable
     public TcpProxy(int targetPort)
     {
         _target = new IPEndPoint(IPAddress.Loopback, targetPort);
-        Port = Foundation.ServerProcess.FreePort();
+        Port = ServerProcess.FreePort();
     }
 
     public int Port { get; }

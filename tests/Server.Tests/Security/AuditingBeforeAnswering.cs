@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Security;

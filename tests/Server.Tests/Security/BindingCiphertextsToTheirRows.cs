@@ -5,7 +5,6 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
-using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.HostFactories;
 using Secrets.Server.Tests.Infrastructure;
 using Secrets.Server.Tests.Variables;

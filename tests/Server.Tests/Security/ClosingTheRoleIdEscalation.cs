@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Policy.Store;
-using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.Infrastructure;
 using static Secrets.Server.Tests.Policies.PolicyApi;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.HostFactories;
 using Secrets.Server.Tests.Infrastructure;
 using static Secrets.Server.Tests.Policies.PolicyApi;

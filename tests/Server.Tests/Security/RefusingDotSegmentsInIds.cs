@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Secrets.Server.Tests.Foundation;
 using Secrets.Server.Tests.HostFactories;
 using Secrets.Server.Tests.Infrastructure;
 using static Secrets.Server.Tests.Policies.PolicyApi;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Secrets.Server.Crypto;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Crypto;
 
 /// <summary>
 /// The cipher is a singleton used by every request at once. AesGcm instances are not documented as thread-safe, and

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Status;
 
 /// <summary>GET / and /health (spec 2.10), unknown routes, X-Request-Id (spec 1.3).</summary>
 public abstract class ServingStatusAndErrors(ServerFixture f)

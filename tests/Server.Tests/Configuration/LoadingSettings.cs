@@ -3,7 +3,7 @@ using Npgsql;
 using Secrets.Server.Configuration;
 using Secrets.Server.Data;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Configuration;
 
 /// <summary>SettingsLoader.Load over a dictionary: SECRETS_* names and their Conjur aliases (spec 9.1, house rule 8).</summary>
 public sealed class LoadingSettings : IDisposable

@@ -1,7 +1,7 @@
 using System.Net;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Authentication;
 
 /// <summary>PUT /authn/{account}/api_key (spec 2.1): self rotation with Basic auth; another role's key needs the authorization engine.</summary>
 public abstract class RotatingApiKeys(ServerFixture f)

@@ -1,6 +1,6 @@
 using Secrets.Server.Configuration;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Configuration;
 
 /// <summary>
 /// The embedded default's data directory is per user, never the working directory (`dotnet run --project src/Server`

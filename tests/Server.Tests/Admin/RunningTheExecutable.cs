@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Admin;
 
 /// <summary>
 /// The executable as a user runs it: <c>serve</c> on a free port, driven with a plain HttpClient. On SQLite it is the

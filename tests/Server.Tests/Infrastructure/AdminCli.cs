@@ -1,6 +1,6 @@
 using Secrets.Server.Admin;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Infrastructure;
 
 /// <summary>
 /// Tests that change process-wide state (environment variables, Console streams) to run the admin commands in process.

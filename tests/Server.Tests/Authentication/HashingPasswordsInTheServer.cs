@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Secrets.Authn.Credentials;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Authentication;
 
 /// <summary>The one password hasher the server registers: Argon2id with OWASP's first configuration.</summary>
 public sealed class HashingPasswordsInTheServer(SqliteServer f) : IClassFixture<SqliteServer>

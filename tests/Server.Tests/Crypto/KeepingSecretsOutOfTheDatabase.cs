@@ -9,7 +9,7 @@ using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Crypto;
 
 /// <summary>
 /// Stores known API keys, passwords, keys and secret values through the server, then reads the raw database (the

@@ -6,7 +6,7 @@ using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Admin;
 
 /// <summary>The admin commands (spec 9.1, conjurctl's equivalents), run through the command line in process.</summary>
 [Collection(nameof(ProcessWideState))]

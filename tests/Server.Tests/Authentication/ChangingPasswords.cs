@@ -5,7 +5,7 @@ using Secrets.Authn.Credentials;
 using Secrets.Server.Crypto;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Authentication;
 
 /// <summary>PUT /authn/{account}/password (spec 2.1): Basic auth only; Argon2id at rest; complexity rules.</summary>
 public abstract class ChangingPasswords(ServerFixture f)

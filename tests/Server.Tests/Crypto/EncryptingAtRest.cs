@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Secrets.Server.Crypto;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Crypto;
 
 /// <summary>DataKeyCipher (spec 6.3): AES-256-GCM under the data key, a fresh nonce per value, the row id as AAD.</summary>
 public sealed class EncryptingAtRest : IDisposable

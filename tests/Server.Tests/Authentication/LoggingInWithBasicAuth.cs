@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Authentication;
 
 /// <summary>GET /authn/{account}/login (spec 2.1): Basic auth with a password or the API key → the API key.</summary>
 public abstract class LoggingInWithBasicAuth(ServerFixture f)

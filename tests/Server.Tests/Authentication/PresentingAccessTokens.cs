@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Authentication;
 
 /// <summary>The token middleware (spec 1.2, 3.3) in front of a token-only endpoint (GET /whoami).</summary>
 public abstract class PresentingAccessTokens(ServerFixture f)

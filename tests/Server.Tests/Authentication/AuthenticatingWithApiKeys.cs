@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Authentication;
 
 /// <summary>POST /authn/{account}/{login}/authenticate (spec 2.1): raw-body API key → access token.</summary>
 public abstract class AuthenticatingWithApiKeys(ServerFixture f)

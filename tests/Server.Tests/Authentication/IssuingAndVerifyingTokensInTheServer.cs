@@ -7,8 +7,10 @@ using Secrets.Server.Authentication;
 using Secrets.Server.Configuration;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
+using Secrets.Server.Http;
+using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Authentication;
 
 /// <summary>
 /// The server's TokenService over its key ring (spec 3): issuing with the configured lifetimes and verifying into a
@@ -29,7 +31,7 @@ public sealed class IssuingAndVerifyingTokensInTheServer(KeyRingFixture ring) : 
         var outcome = tokens.Verify(ServerFixtureHeader(token!), Client);
 
         Assert.Null(outcome.Error);
-        Assert.Equal(new Http.Caller(Account, $"{Account}:user:alice@dev-db", "alice@dev-db", DateTimeOffset.Parse("2026-05-01T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture)), outcome.Caller);
+        Assert.Equal(new Caller(Account, $"{Account}:user:alice@dev-db", "alice@dev-db", DateTimeOffset.Parse("2026-05-01T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture)), outcome.Caller);
     }
 
     [Theory]

@@ -11,7 +11,7 @@ using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Infrastructure;
 
 /// <summary>
 /// Users and hosts written straight into the database. Roles other than an account's admin cannot be created over

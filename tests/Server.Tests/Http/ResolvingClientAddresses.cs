@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using Secrets.Authn.Network;
 using Secrets.Server.Configuration;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Http;
 
 /// <summary>
 /// The client address the server uses for restricted_to, the token cidr claim and audit (spec 1.3): X-Forwarded-For is

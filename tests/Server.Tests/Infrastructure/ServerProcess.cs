@@ -5,7 +5,7 @@ using System.Text;
 using Npgsql;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Infrastructure;
 
 /// <summary>
 /// The real executable, run as a user runs it: <c>dotnet Secrets.Server.dll …</c> from the test's output folder (the

@@ -6,7 +6,7 @@ using Secrets.Server.Crypto;
 using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Data;
 
 /// <summary>Storage preparation at start-up (in process): migrations, the data-key canary, the bootstrap account.</summary>
 public sealed class StartingUp : IDisposable

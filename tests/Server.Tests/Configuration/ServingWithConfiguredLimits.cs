@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Secrets.Server.Tests.Infrastructure;
 
-namespace Secrets.Server.Tests.Foundation;
+namespace Secrets.Server.Tests.Configuration;
 
 /// <summary>A server started with a small body limit and short token lifetimes, set through their environment names.</summary>
 public abstract class ServingWithConfiguredLimits(ServerFixture f)
