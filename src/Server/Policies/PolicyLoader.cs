@@ -174,7 +174,7 @@ internal sealed partial class PolicyLoader(
         {
             await tx.RollbackAsync(ct);
             audit.Write(PolicyEvents.Validated(r));
-            return new PolicyLoadOutcome.Validated(DryRunReport.Valid(r, plan, state, snapshot));
+            return new PolicyLoadOutcome.Validated(PlanReport.Valid(r.Caller.RoleId, plan, state, snapshot));
         }
 
         var now = time.GetUtcNow().UtcDateTime;
@@ -272,7 +272,7 @@ internal sealed partial class PolicyLoader(
     private PolicyLoadOutcome.Rejected Reject(PolicyLoadRequest r, PolicyError error)
     {
         audit.Write(PolicyEvents.Failed(r, error.Message));
-        return new PolicyLoadOutcome.Rejected(error, r.DryRun ? DryRunReport.Invalid(r, error) : null);
+        return new PolicyLoadOutcome.Rejected(error, r.DryRun ? PlanReport.Invalid(r.Identifier, error) : null);
     }
 
     /// <summary>Cross-process exclusion on PostgreSQL (SQLite has one writer at a time and one process).</summary>

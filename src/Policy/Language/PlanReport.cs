@@ -2,10 +2,9 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Policy.Authorization;
-using Secrets.Policy.Language;
 using Secrets.Policy.Store;
 
-namespace Secrets.Server.Policies;
+namespace Secrets.Policy.Language;
 
 /// <summary>
 /// The `?dryRun=true` report (spec 2.5): what a load would create, update (before and after) and delete, computed
@@ -44,7 +43,7 @@ namespace Secrets.Server.Policies;
 /// before the load; records the load creates are the caller's own), and the collation of the ordering (here
 /// ordinal, where PostgreSQL may use the database collation).
 /// </remarks>
-internal static class DryRunReport
+public static class PlanReport
 {
     private const string Redacted = "[REDACTED]";
 
@@ -57,14 +56,15 @@ internal static class DryRunReport
     // Like the error envelope: quotes in messages stay quotes ("Unrecognized data type '!foo'"), not \u0027.
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static string Valid(PolicyLoadRequest r, PolicyPlan plan, PolicyState before, AuthorizationSnapshot snapshot)
+    /// <summary>The report of a dry run that would succeed: what <paramref name="plan"/> creates, updates and deletes, as <paramref name="callerRoleId"/> may see it.</summary>
+    public static string Valid(string callerRoleId, PolicyPlan plan, PolicyState before, AuthorizationSnapshot snapshot)
     {
         var after = before.Apply(plan);
         var old = new Rows(before);
         var now = new Rows(after);
 
         // Records the caller cannot see (spec 5.2) existed before this load; created ones are the caller's own.
-        bool Hidden(string id) => snapshot.Decide(r.Caller.RoleId, null, id) == AccessDecision.Hidden;
+        bool Hidden(string id) => snapshot.Decide(callerRoleId, null, id) == AccessDecision.Hidden;
 
         var created = now.Resources.Keys.Where(id => !old.Resources.ContainsKey(id) && !Hidden(id));
         var deleted = old.Resources.Keys.Where(id => !now.Resources.ContainsKey(id) && !Hidden(id));
@@ -90,7 +90,8 @@ internal static class DryRunReport
         return body.ToJsonString(Json);
     }
 
-    public static string Invalid(PolicyLoadRequest r, PolicyError error)
+    /// <summary>The report of a dry run whose text is refused: Conjur's one-error shape, naming the loaded policy's identifier.</summary>
+    public static string Invalid(string policyIdentifier, PolicyError error)
     {
         var line = error.Line ?? 0;
         var body = new JsonObject
@@ -103,7 +104,7 @@ internal static class DryRunReport
                 ["message"] = error.Detail + "\n" + Advice(error),
                 ["context"] = new JsonObject
                 {
-                    ["policy_id"] = r.Identifier,
+                    ["policy_id"] = policyIdentifier,
                     ["offending_lines"] = error.Line is null ? new JsonArray() : new JsonArray(line),
                 },
             }),
