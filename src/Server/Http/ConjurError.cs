@@ -92,8 +92,6 @@ internal static class Errors
     // Token middleware (spec 1.2): text/plain bodies.
     public static ConjurError InvalidToken() => ConjurError.PlainText(401, "Unauthorized: Invalid token");
 
-    public static ConjurError UnrecognizedClaims() => ConjurError.PlainText(401, "token contains unrecognized claims");
-
     public static ConjurError IpRejected() => ConjurError.PlainText(403, "IP address rejected");
 
     /// <summary>Every authentication failure looks the same to the client; the reason goes to the audit record only.</summary>
