@@ -60,6 +60,7 @@ internal static partial class ServerApp
         services.AddAuthorizationEngine();
         services.AddVariables();
         services.AddPolicies();
+        services.AddWorkloadAuthenticators();
         services.AddHostFactories();
         services.AddRouting();
         services.Configure<RouteOptions>(o => o.SuppressCheckForUnhandledSecurityMetadata = true);
@@ -78,6 +79,7 @@ internal static partial class ServerApp
         app.MapSecretEndpoints();
         app.MapPublicKeyEndpoints();
         app.MapAuthenticatorEndpoints();
+        app.MapWorkloadAuthenticatorEndpoints();
 
         // CONJUR_HOST_FACTORIES_ENABLED=false: the routes do not exist at all (spec 2.8, 9.1), so they answer 404.
         if (settings.Limits.HostFactoriesEnabled)

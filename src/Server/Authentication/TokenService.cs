@@ -27,9 +27,11 @@ internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvi
     /// The token JSON for a role, or null when the account has no signing key or the role may not hold a token: its
     /// <c>sub</c> must parse back to exactly this role, a user or a host (issue 8: the user <c>user/admin</c> would
     /// otherwise get the <c>sub</c> of <c>admin</c>). <paramref name="cidrs"/> (the role's restricted_to) becomes the
-    /// token's cidr claim; entries that do not parse could never match and are left out.
+    /// token's cidr claim; entries that do not parse could never match and are left out. <paramref name="notAfter"/>
+    /// caps the lifetime at the expiry of the credential exchanged (a workload's JWT): null, also when that expiry
+    /// is already past (the validator's clock skew allows it), so no token outlives what it was issued for.
     /// </summary>
-    public Task<string?> IssueAsync(string account, string roleId, CancellationToken ct, IReadOnlyList<string>? cidrs = null)
+    public Task<string?> IssueAsync(string account, string roleId, CancellationToken ct, IReadOnlyList<string>? cidrs = null, DateTimeOffset? notAfter = null)
     {
         _ = ct;
         var key = keys.SigningKey(account);
@@ -39,14 +41,24 @@ internal sealed class TokenService(KeyRing keys, TokenOptions options, TimeProvi
             return Task.FromResult<string?>(null);
         }
 
+        var now = time.GetUtcNow();
         var ttl = login.StartsWith("host/", StringComparison.Ordinal) ? options.HostTtl : options.UserTtl;
+        if (notAfter is { } cap && cap - now < ttl)
+        {
+            ttl = cap - now;
+            if (ttl < TimeSpan.FromSeconds(1))
+            {
+                return Task.FromResult<string?>(null);
+            }
+        }
+
         if (ttl < TimeSpan.FromSeconds(1))
         {
             ttl = TimeSpan.FromSeconds(1);
         }
 
         var claim = cidrs?.Where(c => CidrRestriction.TryParse(c, out _)).ToList();
-        return Task.FromResult<string?>(AccessTokens.Issue(key, login, time.GetUtcNow(), ttl, claim));
+        return Task.FromResult<string?>(AccessTokens.Issue(key, login, now, ttl, claim));
     }
 
     public TokenOutcome Verify(string? header, IPAddress? client)

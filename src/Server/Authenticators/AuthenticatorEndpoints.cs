@@ -8,6 +8,7 @@ using Secrets.Server.Authorization;
 using Secrets.Server.Configuration;
 using Secrets.Server.Data;
 using Secrets.Server.Http;
+using Secrets.Server.Variables;
 
 namespace Secrets.Server.Authenticators;
 
@@ -18,11 +19,12 @@ namespace Secrets.Server.Authenticators;
 internal static class AuthenticatorEndpoints
 {
     /// <summary>
-    /// The authenticator types this server implements. An instance of another type can be configured in policy (its
+    /// The authenticator types this server implements: <c>authn</c> and the types on the workload pipeline
+    /// (<see cref="AuthenticatePipeline"/>). An instance of another type can be configured in policy (its
     /// webservice is just a resource), but it is not an authenticator here: PATCH answers 401, as Conjur does for a
     /// type it does not ship.
     /// </summary>
-    public static readonly IReadOnlyList<string> Installed = ["authn"];
+    public static readonly IReadOnlyList<string> Installed = ["authn", JwtAuthenticatorType.Name, KubernetesAuthenticatorType.Name];
 
     private const string WebservicePrefix = "conjur/";
 
@@ -33,10 +35,10 @@ internal static class AuthenticatorEndpoints
         // Conjur's routes constrain the first segment to authn-*; the handler answers any other with the
         // route-not-found 404, as an unmatched path.
         var admin = app.MapGroup("").TokenRequired();
-        admin.MapPatch("/{authenticator}/{serviceId}/{account}", (HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AuditLog audit, CancellationToken ct) =>
-            Update(ctx, PathSegments.At(ctx, 0), PathSegments.At(ctx, 1), PathSegments.At(ctx, 2), db, authz, audit, ct));
-        admin.MapPatch("/{authenticator}/{account}", (HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, AuditLog audit, CancellationToken ct) =>
-            Update(ctx, PathSegments.At(ctx, 0), null, PathSegments.At(ctx, 1), db, authz, audit, ct));
+        admin.MapPatch("/{authenticator}/{serviceId}/{account}", (HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, SecretValueCache values, AuditLog audit, CancellationToken ct) =>
+            Update(ctx, PathSegments.At(ctx, 0), PathSegments.At(ctx, 1), PathSegments.At(ctx, 2), db, authz, values, audit, ct));
+        admin.MapPatch("/{authenticator}/{account}", (HttpContext ctx, SecretsDbContext db, RequestSnapshots authz, SecretValueCache values, AuditLog audit, CancellationToken ct) =>
+            Update(ctx, PathSegments.At(ctx, 0), null, PathSegments.At(ctx, 1), db, authz, values, audit, ct));
         return app;
     }
 
@@ -69,7 +71,7 @@ internal static class AuthenticatorEndpoints
     /// <c>enabled</c> (form or JSON) is true only when it is <c>true</c>.
     /// </summary>
     internal static async Task<Results<NoContent, ConjurError>> Update(
-        HttpContext ctx, string? authenticator, string? serviceId, string? account, SecretsDbContext db, RequestSnapshots authz, AuditLog audit, CancellationToken ct)
+        HttpContext ctx, string? authenticator, string? serviceId, string? account, SecretsDbContext db, RequestSnapshots authz, SecretValueCache values, AuditLog audit, CancellationToken ct)
     {
         if (authenticator is null || account is null || PathSegments.ContainsSlash(account) || PathSegments.ContainsSlash(serviceId)
             || (authenticator != "authn" && !authenticator.StartsWith("authn-", StringComparison.Ordinal)))
@@ -117,6 +119,15 @@ internal static class AuthenticatorEndpoints
 
         var enabled = parameters.Single("enabled") == "true";
         await SetEnabledAsync(db, webservice, enabled, ct);
+
+        // Every node's configured instances are dropped (AuthenticatorInstances): others by the notification, this
+        // one right away, so the caller's next authenticate on this node sees the flag.
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({SecretValueCache.Channel}, {webservice})", ct);
+        }
+
+        values.Invalidate(webservice);
         audit.Write(AuthenticatorEvents.Update(caller.RoleId, authenticator, webservice, true, null));
         return TypedResults.NoContent();
     }

@@ -77,6 +77,9 @@ internal sealed record ServerSettings
     /// <summary>Statically enabled authenticators (SECRETS_AUTHENTICATORS / CONJUR_AUTHENTICATORS; default "authn").</summary>
     public required IReadOnlyList<string> Authenticators { get; init; }
 
+    /// <summary>The workload authenticators' settings (<see cref="WorkloadIdentitySettings"/>).</summary>
+    public WorkloadIdentitySettings WorkloadIdentity { get; init; } = new();
+
     public bool Migrate { get; init; } = true;
 
     public string Urls { get; init; } = "http://127.0.0.1:8080";
@@ -208,6 +211,7 @@ internal static class SettingsLoader
             DataDir = dataDir,
             BootstrapAccount = account,
             Authenticators = authenticators,
+            WorkloadIdentity = WorkloadIdentitySettings.Load(env, Boolean(env, false, "SECRETS_AUTHN_ALLOW_HTTP")),
             DatabaseWait = TimeSpan.FromSeconds(Integer(env, "SECRETS_DATABASE_WAIT_SECONDS", 60, 0, 3600)),
             ShutdownTimeout = TimeSpan.FromSeconds(Integer(env, "SECRETS_SHUTDOWN_TIMEOUT_SECONDS", 30, 0, 3600)),
         };

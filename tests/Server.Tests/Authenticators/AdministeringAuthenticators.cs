@@ -27,10 +27,14 @@ public abstract class AdministeringAuthenticators(ServerFixture f)
               body:
               - !webservice
               - !webservice status
+            - !policy
+              id: conjur/authn-gcp/{{service}}
+              body:
+              - !webservice
             - !permit
               role: !user editor-{{service}}
               privileges: [read, update]
-              resources: [!webservice conjur/authn/{{service}}, !webservice conjur/authn-jwt/{{service}}]
+              resources: [!webservice conjur/authn/{{service}}, !webservice conjur/authn-jwt/{{service}}, !webservice conjur/authn-gcp/{{service}}]
             - !permit
               role: !user reader-{{service}}
               privileges: [read]
@@ -73,7 +77,7 @@ public abstract class AdministeringAuthenticators(ServerFixture f)
 
         var (installed, configured, enabled) = await ListAsync(anonymous);
 
-        Assert.Equal(["authn"], installed);
+        Assert.Equal(["authn", "authn-jwt", "authn-k8s"], installed);
         // Conjur's rule: every webservice under conjur/authn-, with its sub-webservices, plus authn itself.
         Assert.Contains("authn", configured);
         Assert.Contains($"authn-jwt/{service}", configured);
@@ -150,8 +154,8 @@ public abstract class AdministeringAuthenticators(ServerFixture f)
 
         using var noWebservice = await editor.SendAsync(Patch($"/authn/other-{service}/{Account}", "enabled=true"));
         using var noAccount = await editor.SendAsync(Patch($"/authn/{service}/no-such-account", "enabled=true"));
-        // The webservice exists and the editor may update it, but this server has no authn-jwt yet.
-        using var notInstalled = await editor.SendAsync(Patch($"/authn-jwt/{service}/{Account}", "enabled=true"));
+        // The webservice exists and the editor may update it, but this server has no authn-gcp.
+        using var notInstalled = await editor.SendAsync(Patch($"/authn-gcp/{service}/{Account}", "enabled=true"));
         using var notAnAuthenticator = await editor.SendAsync(Patch($"/resources/{service}/{Account}", "enabled=true"));
         using var anonymous = f.NewClient();
         using var noToken = await anonymous.SendAsync(Patch($"/authn/{service}/{Account}", "enabled=true"));
@@ -162,7 +166,7 @@ public abstract class AdministeringAuthenticators(ServerFixture f)
         Assert.Equal(HttpStatusCode.NotFound, notAnAuthenticator.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
         Assert.Null(await EnabledInDatabaseAsync(service));
-        Assert.DoesNotContain($"authn-jwt/{service}", (await ListAsync(editor)).Enabled);
+        Assert.DoesNotContain($"authn-gcp/{service}", (await ListAsync(editor)).Enabled);
         editor.Dispose();
     }
 }
