@@ -12,11 +12,13 @@ namespace Secrets.Server.Tests.Authenticators;
 /// CA made in the test, given as <c>ca-cert</c>); a workload exchanges its token for an access token and fetches the
 /// secret it is permitted, and only that one.
 /// </summary>
-public abstract class AuthenticatingWorkloads(ServerFixture f) : IAsyncLifetime
+public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncLifetime
 {
     protected const string Account = ServerFixture.Account;
     private const string Audience = "https://secrets.example.test";
     private TestCertificates _certificates = null!;
+
+    protected string IdpCaPem => _certificates.CaPem;
 
     protected FakeHttpServer Idp { get; private set; } = null!;
 
