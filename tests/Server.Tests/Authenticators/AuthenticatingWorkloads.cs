@@ -1,7 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Secrets.Authn.Tests.Infrastructure;
+using Secrets.Server.Audit;
+using Secrets.Server.Authorization;
 using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Authenticators;
@@ -44,8 +49,9 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
     }
 
     /// <summary>A GitHub-Actions-like instance: the host is named by <c>repository</c> under identity-path, restricted by <c>workflow</c>.</summary>
-    protected async Task<World> GitHubWorldAsync(bool enable = true)
+    protected async Task<World> GitHubWorldAsync(bool enable = true, bool discovery = false)
     {
+        var keySource = discovery ? "provider-uri" : "jwks-uri";
         var w = new World("gh-" + Guid.NewGuid().ToString("N")[..8], JwtType);
         await w.LoadAsync(f, $$"""
             - !policy
@@ -53,7 +59,7 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
               body:
               - !webservice
               - !webservice status
-              - !variable jwks-uri
+              - !variable {{keySource}}
               - !variable ca-cert
               - !variable issuer
               - !variable audience
@@ -81,7 +87,20 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
               - !permit { role: !host myorg/myrepo, privilege: [read, execute], resource: !variable db-password }
             - !grant { role: !group conjur/authn-jwt/{{w.Service}}/apps, member: !host {{w.Branch}}/myorg/myrepo }
             """);
-        await w.SetAsync($"conjur/authn-jwt/{w.Service}/jwks-uri", Idp.Url("/jwks").ToString());
+        if (discovery)
+        {
+            Idp.OnJson("/.well-known/openid-configuration", () => JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["issuer"] = Issuer,
+                ["jwks_uri"] = Idp.Url("/jwks").ToString(),
+            }));
+            await w.SetAsync($"conjur/authn-jwt/{w.Service}/provider-uri", Issuer);
+        }
+        else
+        {
+            await w.SetAsync($"conjur/authn-jwt/{w.Service}/jwks-uri", Idp.Url("/jwks").ToString());
+        }
+
         await w.SetAsync($"conjur/authn-jwt/{w.Service}/ca-cert", _certificates.CaPem);
         await w.SetAsync($"conjur/authn-jwt/{w.Service}/issuer", Issuer);
         await w.SetAsync($"conjur/authn-jwt/{w.Service}/audience", Audience);
@@ -183,6 +202,38 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
 
         Assert.Equal(HttpStatusCode.OK, asText.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
+    }
+
+    [Fact]
+    public async Task Keys_found_by_OIDC_discovery_of_the_provider_uri_verify_the_token()
+    {
+        var w = await GitHubWorldAsync(discovery: true);
+
+        var accessToken = await AccessTokenAsync(w, GitHubToken());
+
+        Assert.Equal(HttpStatusCode.OK, await FetchAsync(accessToken, $"{w.Branch}/db-password"));
+        Assert.True(Idp.Count("/.well-known/openid-configuration") >= 1);
+    }
+
+    [Fact]
+    public async Task A_rotated_key_is_fetched_on_its_unknown_kid_and_an_outage_keeps_the_last_good_keys()
+    {
+        var w = await GitHubWorldAsync();
+        await AccessTokenAsync(w, GitHubToken());
+        using var rotated = TestKey.CreateRsa("rsa-2");
+
+        // The issuer publishes a new key; the first token signed with it triggers one refresh (past the rate limit).
+        Idp.OnJson("/jwks", () => TestKey.Jwks(Rsa.Jwk(), rotated.Jwk()));
+        f.Time.Advance(TimeSpan.FromMinutes(1));
+        await AccessTokenAsync(w, GitHubToken(key: rotated));
+
+        // The JWKS endpoint fails: the keys already held still verify.
+        Idp.OnJson("/jwks", () => "{}", status: 500);
+        f.Time.Advance(TimeSpan.FromMinutes(1));
+        using var unknown = await AuthenticateAsync(w, GitHubToken(key: TestKey.CreateRsa("rsa-unknown")));
+        await AccessTokenAsync(w, GitHubToken(key: rotated));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
     }
 
     [Fact]
@@ -444,4 +495,60 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
 
 public sealed class AuthenticatingWorkloadsOnSqlite(SqliteServer f) : AuthenticatingWorkloads(f), IClassFixture<SqliteServer>;
 
-public sealed class AuthenticatingWorkloadsOnPostgres(PostgresServerFixture f) : AuthenticatingWorkloads(f), IClassFixture<PostgresServerFixture>;
+public sealed class AuthenticatingWorkloadsOnPostgres(PostgresServerFixture f) : AuthenticatingWorkloads(f), IClassFixture<PostgresServerFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Two nodes on one PostgreSQL: disabling the instance, or changing one of its variables, through the first node
+    /// reaches the second node's kept configuration through the change listener.
+    /// </summary>
+    [Fact]
+    public async Task Disabling_or_reconfiguring_through_one_node_takes_effect_on_the_other()
+    {
+        await using var second = await ServerApp.BuildAsync(f.Settings with { Urls = "http://127.0.0.1:0" }, [], s => s.AddSingleton<IAuditSink>(new MemoryAuditSink()));
+        await second.StartAsync();
+        var address = second.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var secondClient = new HttpClient { BaseAddress = new Uri(address) };
+        await EventuallyAsync(() => Task.FromResult(second.Services.GetRequiredService<AuthorizationVersions>().Live));
+        var w = await GitHubWorldAsync();
+
+        // Warm: the second node keeps the configured instance.
+        using (var warm = await AuthenticateAsync(w, GitHubToken(), client: secondClient))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        await w.SetAsync($"conjur/authn-jwt/{w.Service}/audience", "https://renamed.example.test");
+        await EventuallyAsync(async () =>
+        {
+            using var r = await AuthenticateAsync(w, GitHubToken(), client: secondClient);
+            return r.StatusCode == HttpStatusCode.Unauthorized;
+        });
+
+        await w.SetAsync($"conjur/authn-jwt/{w.Service}/audience", "https://secrets.example.test");
+        await EventuallyAsync(async () =>
+        {
+            using var r = await AuthenticateAsync(w, GitHubToken(), client: secondClient);
+            return r.StatusCode == HttpStatusCode.OK;
+        });
+
+        await w.EnableAsync(false);
+        await EventuallyAsync(async () =>
+        {
+            using var r = await AuthenticateAsync(w, GitHubToken(), client: secondClient);
+            return r.StatusCode == HttpStatusCode.Unauthorized;
+        });
+        await second.StopAsync();
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(started.Elapsed < Patience, "the condition did not hold in time");
+            await Task.Delay(20);
+        }
+    }
+}
