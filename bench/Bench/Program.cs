@@ -118,10 +118,14 @@ try
     var batchToken = TokenHeader(await Authenticate(http, "host/bench/batch-host", batchKey));
     var batchPath = "/secrets?variable_ids=" + Uri.EscapeDataString(string.Join(',', batchIds));
 
-    // Two rounds of the four loads; only the second is reported. The first warms the JIT (tiered compilation), the
+    // Workload authenticators with warm keys (public-keys: no fetch on the request path), issue 11's rates.
+    var hostKey = apiKeys.GetProperty($"{Account}:host:bench/host-200").GetProperty("api_key").GetString()!;
+    var workload = await Workloads.SetUpAsync(http, adminToken, Account);
+
+    // Two rounds of the loads; only the second is reported. The first warms the JIT (tiered compilation), the
     // connection pools and the caches, and lets the collector settle after the large policy loads, so that no scenario
     // is measured colder than the others (the trivial endpoint ran first and came out slower than the fetches).
-    LoadResult trivial = null!, whoami = null!, single = null!, batch = null!;
+    LoadResult trivial = null!, whoami = null!, single = null!, batch = null!, apiKeyAuthn = null!, jwtRs = null!, jwtEs = null!, k8s = null!;
     foreach (var round in new[] { TimeSpan.FromSeconds(Math.Min(2, duration.TotalSeconds)), duration })
     {
         trivial = await LoadDriver.RunAsync("GET / (trivial, JSON version)", http, _ =>
@@ -149,20 +153,25 @@ try
             r.Headers.TryAddWithoutValidation("Authorization", batchToken);
             return r;
         }, workers, round);
+        apiKeyAuthn = await LoadDriver.RunAsync("POST /authn/…/authenticate (API key)", http, _ =>
+            new HttpRequestMessage(HttpMethod.Post, $"/authn/{Account}/host%2Fbench%2Fhost-200/authenticate") { Content = new StringContent(hostKey) }, workers, round);
+        jwtRs = await LoadDriver.RunAsync("POST /authn-jwt/…/authenticate (RS256, warm keys)", http, _ => workload.JwtRequest(rsa: true), workers, round);
+        jwtEs = await LoadDriver.RunAsync("POST /authn-jwt/…/authenticate (ES256, warm keys)", http, _ => workload.JwtRequest(rsa: false), workers, round);
+        k8s = await LoadDriver.RunAsync("POST /authn-k8s/…/authenticate (jwks mode, RS256)", http, _ => workload.KubernetesRequest(), workers, round);
     }
 
     Console.WriteLine($"## HTTP load ({workers} concurrent clients on loopback, {duration.TotalSeconds:F0} s each, client and server share the 2 cores)");
     Console.WriteLine();
     Console.WriteLine("| scenario | requests/s | p50 ms | p99 ms | errors | ratio to trivial |");
     Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
-    foreach (var r in new[] { trivial, whoami, single, batch })
+    foreach (var r in new[] { trivial, whoami, single, batch, apiKeyAuthn, jwtRs, jwtEs, k8s })
     {
         Console.WriteLine($"| {r.Name} | {r.RequestsPerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors}{(r.Errors > 0 ? " (" + r.ErrorStatuses + ")" : "")} | {r.RequestsPerSecond / trivial.RequestsPerSecond:F2} |");
     }
 
     Console.WriteLine();
     Console.WriteLine($"Server peak RSS (VmHWM): {PeakRssMiB(server.Id):F0} MiB");
-    return single.Errors + batch.Errors + trivial.Errors + whoami.Errors == 0 ? 0 : 1;
+    return new[] { trivial, whoami, single, batch, apiKeyAuthn, jwtRs, jwtEs, k8s }.Sum(r => r.Errors) == 0 ? 0 : 1;
 }
 finally
 {

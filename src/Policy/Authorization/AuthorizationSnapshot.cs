@@ -214,6 +214,17 @@ public sealed partial class AuthorizationSnapshot
     }
 
     /// <summary>
+    /// Every resource whose id starts with <paramref name="idPrefix"/> (ordinal), sorted, whoever may see it: for the
+    /// server's own reads (an authenticator's configuration variables), never for an answer to a caller.
+    /// </summary>
+    public IReadOnlyList<string> ResourcesWithPrefix(string idPrefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idPrefix);
+        var (from, to) = PrefixRange(_resourceIds, idPrefix);
+        return _resourceIds[from..to];
+    }
+
+    /// <summary>
     /// The roles that have <paramref name="privilege"/> on <paramref name="resourceId"/> (<c>roles_that_can</c>;
     /// <c>?permitted_roles</c>): the explicit permission holders, the owner, and recursively every member of
     /// those roles, sorted. Empty for an unknown resource.

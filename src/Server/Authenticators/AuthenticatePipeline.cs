@@ -102,7 +102,7 @@ internal static class AuthenticatePipeline
         }
 
         var snapshot = await s.Authz.GetAsync(s.Db, account, ct);
-        var instance = await s.Instances.GetAsync(s.Db, snapshot.Version, account, type, serviceId, ct);
+        var instance = await s.Instances.GetAsync(s.Db, snapshot, account, type, serviceId, ct);
         var configuration = instance.Configuration;
 
         // 2. Enabled: statically, or by the database flag (PATCH), which every node reads through the same cache.
@@ -212,7 +212,7 @@ internal static class AuthenticatePipeline
             return TypedResults.Json(Error($"CONJ00005E Webservice '{type}/{serviceId}' not found"), WireJson.Options, statusCode: 404);
         }
 
-        var instance = await s.Instances.GetAsync(s.Db, snapshot.Version, account, type, serviceId, ct);
+        var instance = await s.Instances.GetAsync(s.Db, snapshot, account, type, serviceId, ct);
         var problem = instance.Authenticator is { } authenticator ? await authenticator.StatusAsync(ct) : instance.ConfigurationError;
         if (problem is null && !s.Settings.Authenticators.Contains(instance.Configuration.Instance, StringComparer.Ordinal) && !instance.Configuration.EnabledInDatabase)
         {

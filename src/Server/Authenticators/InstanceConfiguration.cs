@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Secrets.Policy.Authorization;
 using Secrets.Server.Authorization;
 using Secrets.Server.Crypto;
 using Secrets.Server.Data;
@@ -31,25 +32,25 @@ internal sealed record InstanceConfiguration(
     public string? Value(string name) => Variables.GetValueOrDefault(name)?.Trim() is { Length: > 0 } v ? v : null;
 
     /// <summary>Reads the variables and the flag from the store (the secret values through the data key).</summary>
+    /// <remarks>
+    /// The variables come from the snapshot's sorted ids (no prefix scan of the resources table); their values are
+    /// primary-key reads of exactly those ids.
+    /// </remarks>
     public static async Task<InstanceConfiguration> ReadAsync(
-        SecretsDbContext db, DataKeyCipher cipher, string account, string type, string serviceId, CancellationToken ct)
+        SecretsDbContext db, AuthorizationSnapshot snapshot, DataKeyCipher cipher, string account, string type, string serviceId, CancellationToken ct)
     {
         var webservice = WebserviceOf(account, type, serviceId);
         var prefix = $"{account}:variable:conjur/{type}/{serviceId}/";
-        var declared = await db.Resources.AsNoTracking()
-            .Where(r => r.Account == account && r.Kind == "variable" && r.ResourceId.StartsWith(prefix))
-            .Select(r => r.ResourceId)
-            .ToListAsync(ct);
-        var latest = await db.Secrets.AsNoTracking()
-            .Where(s => s.Account == account && s.ResourceId.StartsWith(prefix))
-            .GroupBy(s => s.ResourceId)
-            .Select(g => new { ResourceId = g.Key, Version = g.Max(s => s.Version) })
-            .ToListAsync(ct);
-        var versions = latest.ToDictionary(l => l.ResourceId, l => l.Version, StringComparer.Ordinal);
-        var rows = versions.Count == 0 ? [] : await db.Secrets.AsNoTracking()
-            .Where(s => s.Account == account && s.ResourceId.StartsWith(prefix))
+        var declared = snapshot.ResourcesWithPrefix(prefix);
+        var rows = declared.Count == 0 ? [] : await db.Secrets.AsNoTracking()
+            .Where(s => declared.Contains(s.ResourceId))
             .Select(s => new { s.ResourceId, s.Version, s.Value })
             .ToListAsync(ct);
+        var versions = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            versions[row.ResourceId] = Math.Max(row.Version, versions.GetValueOrDefault(row.ResourceId));
+        }
 
         var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var id in declared.Where(id => id.Length > prefix.Length))
@@ -91,8 +92,9 @@ internal sealed class AuthenticatorInstances(
     public bool Implements(string type) => _types.ContainsKey(type);
 
     /// <summary>The instance, configured or with the reason its configuration is unusable.</summary>
-    public async Task<ConfiguredInstance> GetAsync(SecretsDbContext db, long authorizationVersion, string account, string type, string serviceId, CancellationToken ct)
+    public async Task<ConfiguredInstance> GetAsync(SecretsDbContext db, AuthorizationSnapshot snapshot, string account, string type, string serviceId, CancellationToken ct)
     {
+        var authorizationVersion = snapshot.Version;
         var key = $"{account}:{type}/{serviceId}";
         var live = versions.Live;
         var generation = values.Generation;
@@ -101,8 +103,23 @@ internal sealed class AuthenticatorInstances(
             return kept.Instance;
         }
 
-        var configuration = await InstanceConfiguration.ReadAsync(db, cipher, account, type, serviceId, ct);
+        var configuration = await InstanceConfiguration.ReadAsync(db, snapshot, cipher, account, type, serviceId, ct);
+
+        // Without a live listener the configuration is read per request, but the same values build the same
+        // instance: reuse it (parsed keys, claim rules) instead of building it again.
+        var fingerprint = Fingerprint(configuration);
+        if (_built.TryGetValue(key, out var same) && same.Fingerprint == fingerprint)
+        {
+            return same.Instance;
+        }
+
         var instance = _types[type].Configure(configuration, resources);
+        if (_built.Count >= MaxEntries)
+        {
+            _built.Clear();
+        }
+
+        _built[key] = (fingerprint, instance);
         if (live)
         {
             if (_entries.Count >= MaxEntries)
@@ -118,4 +135,27 @@ internal sealed class AuthenticatorInstances(
     }
 
     private sealed record Entry(ConfiguredInstance Instance, long AuthorizationVersion, long Generation);
+
+    private readonly ConcurrentDictionary<string, (string Fingerprint, ConfiguredInstance Instance)> _built = new(StringComparer.Ordinal);
+
+    /// <summary>A SHA-256 over the flag and every (name, value), length-prefixed, so no two configurations share it.</summary>
+    private static string Fingerprint(InstanceConfiguration c)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        void Add(string? text)
+        {
+            var bytes = text is null ? [] : Encoding.UTF8.GetBytes(text);
+            hash.AppendData(BitConverter.GetBytes(text is null ? -1 : bytes.Length));
+            hash.AppendData(bytes);
+        }
+
+        Add(c.EnabledInDatabase ? "1" : "0");
+        foreach (var (name, value) in c.Variables.OrderBy(v => v.Key, StringComparer.Ordinal))
+        {
+            Add(name);
+            Add(value);
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
 }

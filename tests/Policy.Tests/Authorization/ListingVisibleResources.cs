@@ -24,6 +24,18 @@ public sealed class ListingVisibleResources
         Assert.Equal(want, Snapshot.VisibleResources(Id(role), prefix));
     }
 
+    [Theory]
+    [InlineData("acct:variable:prod/db/", "variable:prod/db/password,variable:prod/db/url")]
+    [InlineData("acct:variable:prod/db/p", "variable:prod/db/password")]
+    [InlineData("acct:variable:prod/db/zzz", "")]
+    [InlineData("other:", "")]
+    public void Resources_with_a_prefix_are_every_match_sorted_whoever_may_see_them(string prefix, string expected)
+    {
+        string[] want = expected.Length == 0 ? [] : [.. expected.Split(',').Select(Id)];
+        Assert.Equal(want, Snapshot.ResourcesWithPrefix(prefix));
+        Assert.Equal(Snapshot.VisibleResources(Id("user:admin"), prefix), Snapshot.ResourcesWithPrefix(prefix));
+    }
+
     [Fact]
     public void Admin_sees_every_resource()
     {
