@@ -39,7 +39,7 @@ internal sealed record HostFactoryApp(
 
     public static async Task<HostFactoryApp> LoadAsync(ServerFixture f)
     {
-        var prefix = DirectRoles.Unique("app");
+        var prefix = World.Unique("app");
         var policy = $"""
             - !user {prefix}-reader
             - !user {prefix}-executor

@@ -20,11 +20,6 @@ namespace Secrets.Server.Tests.Infrastructure;
 /// </summary>
 internal static class DirectRoles
 {
-    private static int _counter;
-
-    /// <summary>A name no other test of the class uses (tests of one class share a database).</summary>
-    public static string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..6]}";
-
     /// <summary>Creates <c>account:kind:identifier</c> owned by the account's admin; returns its API key ("" without credentials).</summary>
     public static Task<string> CreateAsync(
         ServerFixture f,

@@ -97,8 +97,8 @@ public abstract class AuditingPolicyLoads(ServerFixture f)
     public async Task Audit_records_name_the_loader_not_the_admin_when_someone_else_loads()
     {
         using var admin = await f.AdminClientAsync();
-        var login = Unique("loader");
-        var branch = Unique("audit-owner");
+        var login = World.Unique("loader");
+        var branch = World.Unique("audit-owner");
         var created = await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {login}\n- !policy {{id: {branch}, owner: !user {login}}}\n");
         using var client = await f.ClientForAsync(login, created.ApiKeyOf(Full("user", login)));
 

@@ -18,7 +18,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
     {
         var branch = await NewBranchAsync(admin, "authz");
         await LoadAsync(admin, HttpMethod.Post, branch, "- !variable inside\n");
-        var login = Unique("user");
+        var login = World.Unique("user");
         var permit = privileges.Length == 0 ? "" : $"- !permit {{role: !user {login}, privileges: [{string.Join(", ", privileges)}], resource: !policy {branch}}}\n";
         var created = await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {login}\n{permit}");
         var user = await f.ClientForAsync(login, created.ApiKeyOf(Full("user", login)));
@@ -31,7 +31,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         using var scene = await BranchWithUserAsync(admin);
         var (branch, user, _) = (scene.Branch, scene.User, scene.Login);
-        var missing = Unique("missing");
+        var missing = World.Unique("missing");
 
         var responses = new[]
         {
@@ -57,7 +57,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         using var scene = await BranchWithUserAsync(admin);
         var (_, user, _) = (scene.Branch, scene.User, scene.Login);
 
-        var response = await PostAsync(user, "root", $"- !variable {Unique("v")}\n");
+        var response = await PostAsync(user, "root", $"- !variable {World.Unique("v")}\n");
 
         Assert.Equal((404, NotFound("root")), (response.Status, response.Body));
     }
@@ -131,7 +131,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "empty");
-        var login = Unique("user");
+        var login = World.Unique("user");
         var created = await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {login}\n- !permit {{role: !user {login}, privilege: update, resource: !policy {branch}}}\n");
         using var user = await f.ClientForAsync(login, created.ApiKeyOf(Full("user", login)));
 
@@ -150,7 +150,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "prefix");
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !policy {branch}-sibling\n- !variable {branch}-sibling/secret\n- !variable {branch}x\n");
-        var login = Unique("user");
+        var login = World.Unique("user");
         var created = await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {login}\n- !permit {{role: !user {login}, privilege: update, resource: !policy {branch}}}\n");
         using var user = await f.ClientForAsync(login, created.ApiKeyOf(Full("user", login)));
 

@@ -33,7 +33,7 @@ public abstract class CreatingRolesWithPolicyLoads(ServerFixture f)
     public async Task Users_declared_at_the_top_of_root_keep_their_plain_login()
     {
         using var admin = await f.AdminClientAsync();
-        var login = Unique("root-user");
+        var login = World.Unique("root-user");
 
         var response = await PostAsync(admin, "root", $"- !user {login}\n");
 
@@ -144,7 +144,7 @@ public abstract class CreatingRolesWithPolicyLoads(ServerFixture f)
     [Fact]
     public async Task The_root_policy_is_created_on_the_first_policy_request_of_an_account_owned_by_its_admin()
     {
-        var account = Unique("lazy").Replace("-", "", StringComparison.Ordinal);
+        var account = World.Unique("lazy").Replace("-", "", StringComparison.Ordinal);
         var created = await f.CreateAccountAsync(account);
         var rootId = $"{account}:policy:root";
         Assert.False(await ResourceExistsAsync(f, rootId));

@@ -16,10 +16,10 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
     public async Task A_member_of_the_owning_group_loads_into_the_branch_and_its_sub_policies_but_nowhere_else()
     {
         using var admin = await f.AdminClientAsync();
-        var ops = Unique("ops");
-        var dana = Unique("dana");
-        var prod = Unique("prod");
-        var other = Unique("other");
+        var ops = World.Unique("ops");
+        var dana = World.Unique("dana");
+        var prod = World.Unique("prod");
+        var other = World.Unique("other");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -52,9 +52,9 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
     public async Task A_user_who_leaves_the_owning_group_can_no_longer_see_the_branch()
     {
         using var admin = await f.AdminClientAsync();
-        var ops = Unique("ops");
-        var dana = Unique("dana");
-        var prod = Unique("prod");
+        var ops = World.Unique("ops");
+        var dana = World.Unique("dana");
+        var prod = World.Unique("prod");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -73,9 +73,9 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
     public async Task A_group_permitted_create_and_update_appends_and_updates_but_put_needs_update_on_the_contents()
     {
         using var admin = await f.AdminClientAsync();
-        var devs = Unique("devs");
-        var eve = Unique("eve");
-        var staging = Unique("staging");
+        var devs = World.Unique("devs");
+        var eve = World.Unique("eve");
+        var staging = World.Unique("staging");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -106,10 +106,10 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
     public async Task A_delegated_load_can_grant_roles_of_its_branch_to_outsiders_it_can_name()
     {
         using var admin = await f.AdminClientAsync();
-        var ops = Unique("ops");
-        var dana = Unique("dana");
-        var app = Unique("app");
-        var prod = Unique("prod");
+        var ops = World.Unique("ops");
+        var dana = World.Unique("dana");
+        var app = World.Unique("app");
+        var prod = World.Unique("prod");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,

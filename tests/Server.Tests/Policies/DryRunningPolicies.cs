@@ -146,10 +146,10 @@ public abstract class DryRunningPolicies(ServerFixture f)
     public async Task Records_the_caller_cannot_see_are_not_reported()
     {
         using var admin = await f.AdminClientAsync();
-        var ops = Unique("ops");
-        var dana = Unique("dana");
-        var hidden = Unique("hidden");
-        var branch = Unique("dry-redact");
+        var ops = World.Unique("ops");
+        var dana = World.Unique("dana");
+        var hidden = World.Unique("hidden");
+        var branch = World.Unique("dry-redact");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -177,10 +177,10 @@ public abstract class DryRunningPolicies(ServerFixture f)
     public async Task Visible_records_leave_out_the_invisible_ones_they_are_related_to_but_keep_a_censored_owner()
     {
         using var admin = await f.AdminClientAsync();
-        var ops = Unique("ops");
-        var erin = Unique("erin");
-        var hidden = Unique("hidden-team");
-        var branch = Unique("dry-redact-ref");
+        var ops = World.Unique("ops");
+        var erin = World.Unique("erin");
+        var hidden = World.Unique("hidden-team");
+        var branch = World.Unique("dry-redact-ref");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,

@@ -205,7 +205,7 @@ public abstract class LoadingWhileAnotherNodeHoldsTheLock(ServerFixture f)
     public async Task A_load_queued_behind_another_nodes_load_that_revokes_the_callers_rights_is_refused()
     {
         using var admin = await f.AdminClientAsync();
-        var (ops, dana, branch) = (Unique("ops"), Unique("dana"), Unique("revoked"));
+        var (ops, dana, branch) = (World.Unique("ops"), World.Unique("dana"), World.Unique("revoked"));
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,

@@ -50,7 +50,7 @@ public abstract class NamingUsersInsideBranches(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
         var dev = await NewBranchAsync(admin, "dev", "- !policy db\n");
-        var root = Unique("rootuser");
+        var root = World.Unique("rootuser");
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {root}\n");
         await LoadAsync(admin, HttpMethod.Post, $"{dev}/db", "- !user alice\n");
 
@@ -74,7 +74,7 @@ public abstract class NamingUsersInsideBranches(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
         var dev = await NewBranchAsync(admin, "dev");
-        var name = Unique("only-in-root");
+        var name = World.Unique("only-in-root");
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {name}\n");
 
         var response = await PostAsync(admin, dev, $"- !group g\n- !grant {{role: !group g, member: !user {name}}}\n");

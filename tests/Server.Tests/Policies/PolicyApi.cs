@@ -42,11 +42,6 @@ internal static class PolicyApi
 {
     public const string Account = ServerFixture.Account;
 
-    private static int _counter;
-
-    /// <summary>An id no other test of the class uses (tests of one class share a database).</summary>
-    public static string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..6]}";
-
     public static string PolicyPath(string identifier, bool dryRun = false, string account = Account) =>
         $"/policies/{account}/policy/{Uri.EscapeDataString(identifier)}{(dryRun ? "?dryRun=true" : "")}";
 
@@ -93,7 +88,7 @@ internal static class PolicyApi
     /// <summary>Creates policy <c>&lt;unique&gt;</c> under root (loaded by admin with POST) and returns its identifier.</summary>
     public static async Task<string> NewBranchAsync(HttpClient admin, string prefix, string? body = null)
     {
-        var branch = Unique(prefix);
+        var branch = World.Unique(prefix);
         await LoadAsync(admin, HttpMethod.Post, "root", body is null ? $"- !policy {branch}\n" : $"- !policy\n  id: {branch}\n  body:\n{Indent(body, 2)}");
         return branch;
     }

@@ -104,7 +104,7 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "eff-trip", Body);
         var text = (await GetAsync(admin, branch)).Body;
-        var other = Unique("eff-account");
+        var other = World.Unique("eff-account");
         var created = await f.CreateAccountAsync(other);
         using var otherAdmin = await ClientForAsync(f, "admin", created.AdminApiKey, other);
 
@@ -121,7 +121,7 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
     [Fact]
     public async Task Reading_root_of_an_account_that_never_loaded_a_policy_creates_root_and_answers_it()
     {
-        var other = Unique("eff-empty");
+        var other = World.Unique("eff-empty");
         var created = await f.CreateAccountAsync(other);
         using var otherAdmin = await ClientForAsync(f, "admin", created.AdminApiKey, other);
 
@@ -208,11 +208,11 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
     public async Task Only_members_of_the_owner_get_it_others_see_403_or_404()
     {
         using var admin = await f.AdminClientAsync();
-        var own = Unique("own");
-        var member = Unique("member");
-        var reader = Unique("reader");
-        var stranger = Unique("stranger");
-        var b = Unique("eff-owner");
+        var own = World.Unique("own");
+        var member = World.Unique("member");
+        var reader = World.Unique("reader");
+        var stranger = World.Unique("stranger");
+        var b = World.Unique("eff-owner");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -227,7 +227,7 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
         var visible = await GetAsync(asReader, b);
         var invisible = await GetAsync(asStranger, b);
         var root = await GetAsync(asMember, "root");
-        var missing = await GetAsync(admin, Unique("no-such-policy"));
+        var missing = await GetAsync(admin, World.Unique("no-such-policy"));
         var notAPolicy = await GetAsync(admin, "x", kind: "variable");
 
         Assert.Equal(200, owner.Status);

@@ -52,7 +52,7 @@ public abstract class RejectingInvalidPolicies(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
 
-        var group = Unique("team");
+        var group = World.Unique("team");
 
         var response = await PostAsync(admin, "root", $"- !group {group}\n- !grant {{role: !group {group}, member: !user bob}}\n");
 

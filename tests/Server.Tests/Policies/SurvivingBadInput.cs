@@ -71,7 +71,7 @@ public abstract class SurvivingBadInput(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "hidden");
-        var login = Unique("stranger");
+        var login = World.Unique("stranger");
         var created = await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {login}\n");
         using var stranger = await f.ClientForAsync(login, created.ApiKeyOf(Full("user", login)));
 

@@ -15,8 +15,6 @@ internal sealed class RobustnessWorld
 {
     public const string Account = ServerFixture.Account;
 
-    private static int _counter;
-
     private RobustnessWorld(ServerFixture f, string prefix, HttpClient admin, IReadOnlyDictionary<string, string> keys)
     {
         Fixture = f;
@@ -61,11 +59,9 @@ internal sealed class RobustnessWorld
 
     public const string SecretValue = "s3cr3t-value";
 
-    public static string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..6]}";
-
     public static async Task<RobustnessWorld> CreateAsync(ServerFixture f)
     {
-        var prefix = Unique("rb");
+        var prefix = World.Unique("rb");
         var policy = $"""
             - !user {prefix}-alice
             - !user {prefix}-rotated

@@ -47,7 +47,7 @@ public abstract class BindingCiphertextsToTheirRows(ServerFixture f)
     [Fact]
     public async Task A_ciphertext_copied_from_another_account_does_not_open()
     {
-        var other = SecretsWorld.Unique("acct");
+        var other = World.Unique("acct");
         var created = await f.CreateAccountAsync(other);
         using (var theirAdmin = f.NewClient())
         {
@@ -102,7 +102,7 @@ public abstract class BindingCiphertextsToTheirRows(ServerFixture f)
             return await db.SaveChangesAsync();
         });
 
-        using var enrolled = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, "10.1.2.3", ("id", DirectRoles.Unique("enrolled"))));
+        using var enrolled = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, "10.1.2.3", ("id", World.Unique("enrolled"))));
 
         Assert.Equal((HttpStatusCode.UnprocessableEntity, DataKeyInvalid), (enrolled.StatusCode, await enrolled.Content.ReadAsStringAsync()));
     }
@@ -133,7 +133,7 @@ public abstract class BindingCiphertextsToTheirRows(ServerFixture f)
     /// <summary>A variable whose one version is sealed as the server sealed values before issue 8 (format 1), by hand.</summary>
     private async Task<string> LegacyVariableAsync(string value)
     {
-        var identifier = DirectRoles.Unique("legacy");
+        var identifier = World.Unique("legacy");
         var resourceId = $"{Account}:variable:{identifier}";
         await DirectRoles.CreateAsync(f, "variable", identifier, withCredentials: false);
         var key = f.Settings.Encryption.DataKey;

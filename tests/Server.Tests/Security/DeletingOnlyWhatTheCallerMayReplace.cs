@@ -19,9 +19,9 @@ public abstract class DeletingOnlyWhatTheCallerMayReplace(ServerFixture f)
     private async Task<(string Branch, HttpClient Bob)> BranchWithAdminRecordsAsync()
     {
         using var admin = await f.AdminClientAsync();
-        var owners = Unique("owners");
-        var bob = Unique("bob");
-        var branch = Unique("del");
+        var owners = World.Unique("owners");
+        var bob = World.Unique("bob");
+        var branch = World.Unique("del");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,

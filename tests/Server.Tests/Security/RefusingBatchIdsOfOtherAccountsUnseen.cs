@@ -17,7 +17,7 @@ public abstract class RefusingBatchIdsOfOtherAccountsUnseen(ServerFixture f)
     [Fact]
     public async Task Every_id_of_another_account_gets_the_same_403()
     {
-        var other = SecretsWorld.Unique("acct");
+        var other = World.Unique("acct");
         var created = await f.CreateAccountAsync(other);
         using (var theirAdmin = f.NewClient())
         {
@@ -30,7 +30,7 @@ public abstract class RefusingBatchIdsOfOtherAccountsUnseen(ServerFixture f)
         using var w = await SecretsWorld.CreateAsync(f, ["mine"]);
         await w.SetAsync("mine", "v");
 
-        var foreign = new[] { $"{other}:variable:theirs", $"{other}:variable:nothing", $"{other}:user:admin", $"{SecretsWorld.Unique("nobody")}:variable:x" };
+        var foreign = new[] { $"{other}:variable:theirs", $"{other}:variable:nothing", $"{other}:user:admin", $"{World.Unique("nobody")}:variable:x" };
         foreach (var id in foreign)
         {
             using var response = await w.Admin.GetAsync(Batch(w.VariableId("mine"), id));

@@ -44,7 +44,7 @@ public abstract class ShowingHostFactoryTokensOnlyToTheirHolders(ServerFixture f
     public async Task A_holder_of_update_sees_the_tokens()
     {
         var (app, token) = await IssuedAsync();
-        var login = DirectRoles.Unique("revoker");
+        var login = World.Unique("revoker");
         using var admin = await f.AdminClientAsync();
         var policy = $"""
             - !user {login}

@@ -158,7 +158,7 @@ public abstract class FetchingSecrets(ServerFixture f)
     {
         using var w = await SecretsWorld.CreateAsync(f, ["v"]);
         await w.SetAsync("v", "value");
-        var other = SecretsWorld.Unique("acct");
+        var other = World.Unique("acct");
         var created = await f.CreateAccountAsync(other);
         var token = await f.AuthenticateAsync("admin", created.AdminApiKey, other);
         using var client = f.NewClient();

@@ -88,7 +88,7 @@ public abstract class FetchingSecretsInBatches(ServerFixture f)
     [Fact]
     public async Task A_variable_of_another_account_is_forbidden_whether_it_exists_or_not()
     {
-        var other = SecretsWorld.Unique("acct");
+        var other = World.Unique("acct");
         var created = await f.CreateAccountAsync(other);
         using (var theirAdmin = f.NewClient())
         {

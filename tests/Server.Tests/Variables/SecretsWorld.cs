@@ -43,15 +43,13 @@ internal sealed class SecretsWorld : IDisposable
 
     public string ReaderId => $"{ServerFixture.Account}:user:reader@{Branch}";
 
-    public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
-
     /// <summary>
     /// Loads the branch with the given variables (name → optional mime type annotation) and, optionally, a user
     /// <c>keyholder</c> with <c>public_keys</c>.
     /// </summary>
     public static async Task<SecretsWorld> CreateAsync(ServerFixture f, IReadOnlyList<string> variables, IReadOnlyDictionary<string, string>? mimeTypes = null, IReadOnlyList<string>? publicKeys = null)
     {
-        var world = new SecretsWorld(f, Unique("app"));
+        var world = new SecretsWorld(f, World.Unique("app"));
         var yaml = new StringBuilder();
         yaml.Append("- !policy\n  id: ").Append(world.Branch).Append("\n  body:\n");
         foreach (var name in variables)
