@@ -77,10 +77,10 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         Assert.All(new[] { post, patch, put, dryRun }, r => Assert.Equal((403, ""), (r.Status, r.Body)));
         Assert.False(await ResourceExistsAsync(f, Full("variable", $"{branch}/x")));
         Assert.Equal([1], await VersionsOfAsync(f, branch));
-        var audit = Assert.Single(AuditFor(f, post));
+        var audit = Assert.Single(Requests.AuditFor(f, post));
         Assert.Contains($"[auth@43868 user=\"cucumber:user:{login}\"][subject@43868 policy=\"cucumber:policy:{branch}\"]", audit, StringComparison.Ordinal);
         Assert.EndsWith("[action@43868 result=\"failure\" operation=\"create\"] Failed to load policy: Forbidden", audit, StringComparison.Ordinal);
-        Assert.EndsWith("operation=\"update\"] Failed to load policy: Forbidden", Assert.Single(AuditFor(f, put)), StringComparison.Ordinal);
+        Assert.EndsWith("operation=\"update\"] Failed to load policy: Forbidden", Assert.Single(Requests.AuditFor(f, put)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         var patch = await PatchAsync(user, branch, "- !variable patched\n");
         var put = await PutAsync(user, branch, "- !variable inside\n");
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (post.Status, post.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (post.Status, post.Body));
         Assert.Equal((403, ""), (patch.Status, patch.Body));
         Assert.Equal((403, ""), (put.Status, put.Body));
         Assert.True(await ResourceExistsAsync(f, Full("variable", $"{branch}/posted")));
@@ -113,7 +113,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         var put = await PutAsync(user, branch, "- !variable inside\n- !variable patched\n");
 
         Assert.Equal((403, ""), (post.Status, post.Body));
-        Assert.Equal((201, PolicyResponse.Created(2)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (patch.Status, patch.Body));
         Assert.Equal((403, ""), (put.Status, put.Body));
 
         // With update on each resource under the branch, PUT is allowed.
@@ -123,7 +123,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         var allowed = await PutAsync(user, branch, "- !variable inside\n- !variable patched\n");
 
         Assert.Equal((403, ""), (stillMissingOne.Status, stillMissingOne.Body));
-        Assert.Equal((201, PolicyResponse.Created(3)), (allowed.Status, allowed.Body));
+        Assert.Equal((201, ApiResponse.Created(3)), (allowed.Status, allowed.Body));
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         var put = await PutAsync(user, branch, "- !group first\n");
         var again = await PutAsync(user, branch, "- !group first\n");
 
-        Assert.Equal((201, PolicyResponse.Created(1)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (put.Status, put.Body));
 
         // The group is owned by the branch policy, which the user does not hold: from now on PUT is refused.
         Assert.Equal((403, ""), (again.Status, again.Body));

@@ -35,10 +35,10 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
         var intoRoot = await PostAsync(client, "root", "- !variable x\n");
 
         var app = Full("host", $"{prod}/app");
-        Assert.Equal((201, PolicyResponse.Created(1, (app, post.ApiKeyOf(app)))), (post.Status, post.Body));
-        Assert.Equal((201, PolicyResponse.Created(2)), (patch.Status, patch.Body));
-        Assert.Equal((201, PolicyResponse.Created(1)), (sub.Status, sub.Body));
-        Assert.Equal((201, PolicyResponse.Created(3)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(1, (app, post.ApiKeyOf(app)))), (post.Status, post.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (sub.Status, sub.Body));
+        Assert.Equal((201, ApiResponse.Created(3)), (put.Status, put.Body));
         Assert.Equal((404, NotFound(other)), (intoOther.Status, intoOther.Body));
         Assert.Equal((404, NotFound("root")), (intoRoot.Status, intoRoot.Body));
         Assert.Equal(Full("policy", prod), await OwnerOfAsync(f, Full("variable", $"{prod}/password")));
@@ -91,9 +91,9 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
         var root = await PostAsync(client, "root", "- !variable y\n");
 
         var robot = Full("user", $"robot@{staging}");
-        Assert.Equal((201, PolicyResponse.Created(1)), (emptyPut.Status, emptyPut.Body));
-        Assert.Equal((201, PolicyResponse.Created(2, (robot, post.ApiKeyOf(robot)))), (post.Status, post.Body));
-        Assert.Equal((201, PolicyResponse.Created(3)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (emptyPut.Status, emptyPut.Body));
+        Assert.Equal((201, ApiResponse.Created(2, (robot, post.ApiKeyOf(robot)))), (post.Status, post.Body));
+        Assert.Equal((201, ApiResponse.Created(3)), (patch.Status, patch.Body));
 
         // The records belong to policy:staging, a role eve does not hold: she lacks update on them.
         Assert.Equal((403, ""), (put.Status, put.Body));

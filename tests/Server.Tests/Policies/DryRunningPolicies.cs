@@ -37,7 +37,7 @@ public abstract class DryRunningPolicies(ServerFixture f)
 
         // The real load afterwards is version 1 and creates bob for the first time.
         var real = await LoadAsync(admin, HttpMethod.Post, branch, "- !user bob\n");
-        Assert.Equal(PolicyResponse.Created(1, (bob, real.ApiKeyOf(bob))), real.Body);
+        Assert.Equal(ApiResponse.Created(1, (bob, real.ApiKeyOf(bob))), real.Body);
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public abstract class DryRunningPolicies(ServerFixture f)
 
         var response = await PostAsync(admin, branch, "- !variable v\n", dryRun: true);
 
-        var line = Assert.Single(AuditFor(f, response));
+        var line = Assert.Single(Requests.AuditFor(f, response));
         Assert.StartsWith("<85>1 ", line, StringComparison.Ordinal);
         Assert.Contains("[action@43868 result=\"success\" operation=\"validate\"]", line, StringComparison.Ordinal);
     }

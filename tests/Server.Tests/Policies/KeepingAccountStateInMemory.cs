@@ -114,7 +114,7 @@ public abstract class KeepingAccountStateInMemory(ServerFixture f)
 
         var again = await PatchAsync(admin, branch, Text);
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (again.Status, again.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (again.Status, again.Body));
         Assert.Equal(before, await AuthorizationVersionAsync());
         Assert.Equal([1, 2], await VersionsOfAsync(f, branch));
         await AssertKeptStateMatchesDatabaseAsync();

@@ -31,7 +31,7 @@ public abstract class LoadingPoliciesConcurrently(ServerFixture f)
     private Task<int> HostCountAsync(string branch) =>
         f.WithDbAsync(db => db.Roles.AsNoTracking().CountAsync(r => r.RoleId.StartsWith($"cucumber:host:{branch}/")));
 
-    internal static void AssertConflict(PolicyResponse response)
+    internal static void AssertConflict(ApiResponse response)
     {
         Assert.Equal((409, Conflict), (response.Status, response.Body));
         Assert.True(int.TryParse(response.RetryAfter, out var seconds), $"Retry-After: {response.RetryAfter}");
@@ -116,7 +116,7 @@ public abstract class LoadingPoliciesConcurrently(ServerFixture f)
         }
 
         var text = Text(Hosts);
-        async Task<(PolicyResponse Final, int Conflicts)> LoadWithRetriesAsync(string branch)
+        async Task<(ApiResponse Final, int Conflicts)> LoadWithRetriesAsync(string branch)
         {
             var conflicts = 0;
             while (true)

@@ -19,7 +19,7 @@ public abstract class NamingUsersInsideBranches(ServerFixture f)
         var response = await PostAsync(admin, $"{dev}/db", "- !user alice\n");
 
         var alice = Full("user", $"alice@{dev}-db");
-        Assert.Equal((201, PolicyResponse.Created(1, (alice, response.ApiKeyOf(alice)))), (response.Status, response.Body));
+        Assert.Equal((201, ApiResponse.Created(1, (alice, response.ApiKeyOf(alice)))), (response.Status, response.Body));
         Assert.Equal(Full("policy", $"{dev}/db"), await OwnerOfAsync(f, alice));
 
         // The login in the URL: encoded (what clients send) and raw.
@@ -61,7 +61,7 @@ public abstract class NamingUsersInsideBranches(ServerFixture f)
 
         Assert.Equal(201, response.Status);
         var local = Full("user", $"local@{dev}");
-        Assert.Equal(PolicyResponse.Created(1, (local, response.ApiKeyOf(local))), response.Body);
+        Assert.Equal(ApiResponse.Created(1, (local, response.ApiKeyOf(local))), response.Body);
         var group = Full("group", $"{dev}/g");
         Assert.True(await MembershipExistsAsync(f, group, Full("user", root)));
         Assert.True(await MembershipExistsAsync(f, group, Full("user", $"alice@{dev}-db")));

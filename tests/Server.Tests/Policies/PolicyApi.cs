@@ -6,37 +6,6 @@ using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Policies;
 
-/// <summary>A policy endpoint response as a client sees it.</summary>
-internal sealed record PolicyResponse(int Status, string Body, string? MediaType, string? RetryAfter, string RequestId)
-{
-    /// <summary>The API keys of <c>created_roles</c>, by full role id, in body order.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> CreatedRoles
-    {
-        get
-        {
-            using var doc = JsonDocument.Parse(Body);
-            return doc.RootElement.GetProperty("created_roles").EnumerateObject()
-                .Select(p => new KeyValuePair<string, string>(p.Name, p.Value.GetProperty("api_key").GetString()!))
-                .ToList();
-        }
-    }
-
-    public string ApiKeyOf(string roleId) => CreatedRoles.Single(k => k.Key == roleId).Value;
-
-    public int Version
-    {
-        get
-        {
-            using var doc = JsonDocument.Parse(Body);
-            return doc.RootElement.GetProperty("version").GetInt32();
-        }
-    }
-
-    /// <summary>The exact 201 body the server must send for these created roles (in this order) and version.</summary>
-    public static string Created(int version, params (string RoleId, string ApiKey)[] roles) =>
-        "{\"created_roles\":{" + string.Join(',', roles.Select(r => $"\"{r.RoleId}\":{{\"id\":\"{r.RoleId}\",\"api_key\":\"{r.ApiKey}\"}}")) + $"}},\"version\":{version}}}";
-}
-
 /// <summary>Requests to /policies and the ids and rows the policy scenarios share.</summary>
 internal static class PolicyApi
 {
@@ -45,42 +14,19 @@ internal static class PolicyApi
     public static string PolicyPath(string identifier, bool dryRun = false, string account = Account) =>
         $"/policies/{account}/policy/{Uri.EscapeDataString(identifier)}{(dryRun ? "?dryRun=true" : "")}";
 
-    public static Task<PolicyResponse> PostAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
-        SendAsync(client, HttpMethod.Post, PolicyPath(identifier, dryRun), text);
+    public static Task<ApiResponse> PostAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
+        Requests.SendAsync(client, HttpMethod.Post, PolicyPath(identifier, dryRun), text);
 
-    public static Task<PolicyResponse> PatchAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
-        SendAsync(client, HttpMethod.Patch, PolicyPath(identifier, dryRun), text);
+    public static Task<ApiResponse> PatchAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
+        Requests.SendAsync(client, HttpMethod.Patch, PolicyPath(identifier, dryRun), text);
 
-    public static Task<PolicyResponse> PutAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
-        SendAsync(client, HttpMethod.Put, PolicyPath(identifier, dryRun), text);
-
-    public static Task<PolicyResponse> SendAsync(HttpClient client, HttpMethod method, string path, string? text, string? contentType = "application/x-yaml") =>
-        SendAsync(client, method, path, text is null ? null : Encoding.UTF8.GetBytes(text), contentType);
-
-    public static async Task<PolicyResponse> SendAsync(HttpClient client, HttpMethod method, string path, byte[]? body, string? contentType = "application/x-yaml")
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = new ByteArrayContent(body);
-            if (contentType is not null)
-            {
-                request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-            }
-        }
-
-        var requestId = "pol-" + Guid.NewGuid().ToString("N");
-        request.Headers.Add("X-Request-Id", requestId);
-        using var response = await client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        var retryAfter = response.Headers.TryGetValues("Retry-After", out var values) ? string.Join(",", values) : null;
-        return new PolicyResponse((int)response.StatusCode, text, response.Content.Headers.ContentType?.MediaType, retryAfter, requestId);
-    }
+    public static Task<ApiResponse> PutAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
+        Requests.SendAsync(client, HttpMethod.Put, PolicyPath(identifier, dryRun), text);
 
     /// <summary>Loads <paramref name="text"/> and insists on 201: the setup step of most scenarios.</summary>
-    public static async Task<PolicyResponse> LoadAsync(HttpClient client, HttpMethod method, string identifier, string text)
+    public static async Task<ApiResponse> LoadAsync(HttpClient client, HttpMethod method, string identifier, string text)
     {
-        var response = await SendAsync(client, method, PolicyPath(identifier), text);
+        var response = await Requests.SendAsync(client, method, PolicyPath(identifier), text);
         Assert.True(response.Status == 201, $"{method} {identifier} answered {response.Status}: {response.Body}");
         return response;
     }
@@ -215,10 +161,6 @@ internal static class PolicyApi
             lines.AddRange((await db.Secrets.AsNoTracking().ToListAsync()).Select(s => $"secret {s.ResourceId} {s.Version}"));
             return string.Join('\n', lines.Order(StringComparer.Ordinal));
         });
-
-    /// <summary>The audit lines written for one request (its RFC 5424 PROCID is the request id).</summary>
-    public static IReadOnlyList<string> AuditFor(ServerFixture f, PolicyResponse response) =>
-        f.Audit.Lines.Where(l => l.Contains($" conjur {response.RequestId} ", StringComparison.Ordinal)).ToList();
 }
 
 internal sealed record RowCounts(int Roles, int Resources, int Memberships, int Permissions, int Annotations, int Credentials, int Secrets)

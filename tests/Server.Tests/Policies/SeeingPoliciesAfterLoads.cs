@@ -52,7 +52,7 @@ public abstract class SeeingPoliciesAfterLoads(ServerFixture f)
         var revoked = await PostAsync(client, branch, "- !variable b\n");
 
         Assert.Equal(404, before.Status);
-        Assert.Equal((201, PolicyResponse.Created(1)), (granted.Status, granted.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (granted.Status, granted.Body));
         Assert.Equal(404, revoked.Status);
         Assert.False(await ResourceExistsAsync(f, Full("variable", $"{branch}/b")));
     }
@@ -73,7 +73,7 @@ public abstract class SeeingPoliciesAfterLoads(ServerFixture f)
         var after = await PostAsync(client, branch, "- !variable b\n");
 
         Assert.Equal(404, before.Status);
-        Assert.Equal((201, PolicyResponse.Created(1)), (owner.Status, owner.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (owner.Status, owner.Body));
         Assert.Equal(404, after.Status);
     }
 

@@ -52,7 +52,7 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
 
         var put = await PutAsync(admin, branch, "[]");
 
-        Assert.Equal((201, PolicyResponse.Created(1)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (put.Status, put.Body));
         Assert.Equal(before, await DumpAsync(f));
         Assert.Equal(200, await AuthenticateStatusAsync(f, $"host/{branch}/h", hostKey, "10.1.1.1"));
     }
@@ -68,8 +68,8 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
         var patch = await PatchAsync(admin, branch, Redeclared);
         var put = await PutAsync(admin, branch, Redeclared);
 
-        Assert.Equal((201, PolicyResponse.Created(1)), (patch.Status, patch.Body));
-        Assert.Equal((201, PolicyResponse.Created(2)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (put.Status, put.Body));
         Assert.Equal(before, await DumpAsync(f));
         Assert.Equal(Full("group", $"{branch}/a"), await OwnerOfAsync(f, Full("variable", $"{branch}/pre")));
         Assert.Equal("note=original", await AnnotationsOfAsync(f, Full("variable", $"{branch}/pre")));
@@ -89,7 +89,7 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
             branch,
             $"- !revoke {{role: !group a, member: !user /{user}}}\n- !deny {{role: !user /{user}, privilege: execute, resource: !variable pre}}\n");
 
-        Assert.Equal((201, PolicyResponse.Created(1)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (patch.Status, patch.Body));
         Assert.True(await MembershipExistsAsync(f, Full("group", $"{branch}/a"), Full("user", user)));
         Assert.Equal("execute", await PrivilegesAsync(f, Full("variable", $"{branch}/pre"), Full("user", user)));
     }
@@ -139,7 +139,7 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
         var response = await PatchAsync(admin, "root", $"- !user {{id: admin, owner: !group {group}, restricted_to: 10.0.0.0/8}}\n");
 
         Assert.True(response.Status == 201, response.Body);
-        Assert.Equal(PolicyResponse.Created(response.Version), response.Body);
+        Assert.Equal(ApiResponse.Created(response.Version), response.Body);
         Assert.Equal(before, await OwnerOfAsync(f, "cucumber:user:admin"));
         Assert.Equal("", await RestrictedToAsync(f, "cucumber:user:admin"));
         Assert.Equal(200, await AuthenticateStatusAsync(f, "admin", f.AdminApiKey));

@@ -82,43 +82,6 @@ internal static class PolicyLoads
 /// <summary>Request and assertion helpers for the resource and role scenarios.</summary>
 internal static class Calls
 {
-    public static async Task<(HttpStatusCode Status, string Body, string? ContentType)> SendAsync(HttpClient client, HttpMethod method, string path)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        using var response = await client.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);
-    }
-
-    public static Task<(HttpStatusCode Status, string Body, string? ContentType)> GetAsync(HttpClient client, string path) =>
-        SendAsync(client, HttpMethod.Get, path);
-
-    /// <summary>GET that must answer 200 JSON; returns the body.</summary>
-    public static async Task<string> GetJsonAsync(HttpClient client, string path)
-    {
-        var (status, body, contentType) = await GetAsync(client, path);
-        Assert.True(status == HttpStatusCode.OK, $"GET {path}: {(int)status} {body}");
-        Assert.Equal("application/json", contentType);
-        return body;
-    }
-
-    /// <summary>The <c>id</c> of every object of a JSON array body.</summary>
-    public static IReadOnlyList<string> Ids(string body)
-    {
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()!).ToList();
-    }
-
-    /// <summary>A JSON array of strings.</summary>
-    public static IReadOnlyList<string> Strings(string body)
-    {
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.EnumerateArray().Select(e => e.GetString()!).ToList();
-    }
-
-    /// <summary>The record-not-found envelope of spec 1.4, byte for byte.</summary>
-    public static string NotFoundBody(string kind, string identifier) =>
-        $"{{\"error\":{{\"code\":\"not_found\",\"message\":\"{char.ToUpperInvariant(kind[0])}{kind[1..]} '{identifier}' not found in account '{ServerFixture.Account}'\",\"target\":\"{kind}\",\"details\":{{\"code\":\"not_found\",\"target\":\"id\",\"message\":\"{ServerFixture.Account}:{kind}:{identifier}\"}}}}}}";
-
     /// <summary>Conjur's Rails time rendering of a stored created_at.</summary>
     public static async Task<string> CreatedAtAsync(ServerFixture f, string resourceId)
     {

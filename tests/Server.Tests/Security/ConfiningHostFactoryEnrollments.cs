@@ -106,7 +106,7 @@ public abstract class ConfiningHostFactoryEnrollments(ServerFixture f)
         Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
         var text = "- !variable db-password\n- !host web\n- !permit { role: !host web, privilege: execute, resource: !variable db-password }\n";
 
-        var load = await SendAsync(admin, new HttpMethod(method), PolicyPath(branch), text);
+        var load = await Requests.SendAsync(admin, new HttpMethod(method), PolicyPath(branch), text);
 
         Assert.Equal(422, load.Status);
         using var doc = JsonDocument.Parse(load.Body);

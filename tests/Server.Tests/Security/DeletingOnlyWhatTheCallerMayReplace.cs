@@ -88,7 +88,7 @@ public abstract class DeletingOnlyWhatTheCallerMayReplace(ServerFixture f)
         Assert.Equal((403, ""), (dryRun.Status, dryRun.Body));
         Assert.Equal(before, await DumpAsync(f));
         Assert.Equal((200, "value of readable"), await GetSecretAsync(f, Full("variable", $"{branch}/readable")));
-        Assert.Contains(AuditFor(f, response), l => l.Contains("Failed to load policy: Forbidden", StringComparison.Ordinal));
+        Assert.Contains(Requests.AuditFor(f, response), l => l.Contains("Failed to load policy: Forbidden", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -150,28 +150,3 @@ internal sealed class SecretsWorld : IDisposable
         return client;
     }
 }
-
-/// <summary>Requests that carry their own X-Request-Id, so that their audit records can be found.</summary>
-internal static class Traced
-{
-    public static HttpRequestMessage Request(HttpMethod method, string path, HttpContent? content = null)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = content };
-        request.Headers.Add("X-Request-Id", "secrets-" + Guid.NewGuid().ToString("N"));
-        return request;
-    }
-
-    public static string Id(HttpRequestMessage request) => request.Headers.GetValues("X-Request-Id").Single();
-
-    /// <summary>The audit records of one request, each without its PRI/timestamp prefix: from the MSGID on.</summary>
-    public static IReadOnlyList<string> AuditFor(ServerFixture f, HttpRequestMessage request)
-    {
-        var marker = $" - conjur {Id(request)} ";
-        return f.Audit.Lines
-            .Where(l => l.Contains(marker, StringComparison.Ordinal))
-            .Select(l => l[..l.IndexOf(' ', StringComparison.Ordinal)] + " " + l[(l.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..])
-            .ToList();
-    }
-
-    public static MediaTypeHeaderValue Mime(string value) => new(value);
-}
