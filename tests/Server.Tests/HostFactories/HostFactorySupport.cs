@@ -69,12 +69,7 @@ internal sealed record HostFactoryApp(
               resource: !host-factory {prefix}/factory
             """;
         using var admin = await f.AdminClientAsync();
-        using var response = await admin.PostAsync($"/policies/{Account}/policy/root", new StringContent(policy, Encoding.UTF8, "application/x-yaml"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        using var doc = JsonDocument.Parse(body);
-        var keys = doc.RootElement.GetProperty("created_roles").EnumerateObject()
-            .ToDictionary(p => p.Name, p => p.Value.GetProperty("api_key").GetString()!, StringComparer.Ordinal);
+        var keys = (await World.LoadAsync(admin, HttpMethod.Post, "root", policy)).ApiKeys;
         return new HostFactoryApp(
             prefix,
             $"{Account}:host_factory:{prefix}/factory",

@@ -4,6 +4,7 @@ using Secrets.Policy.Language;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
+using static Secrets.Server.Tests.Infrastructure.World;
 using static Secrets.Server.Tests.Policies.PolicyApi;
 
 namespace Secrets.Server.Tests.Policies;

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Secrets.Server.Policies;
 using Secrets.Server.Tests.Infrastructure;
+using static Secrets.Server.Tests.Infrastructure.World;
 using static Secrets.Server.Tests.Policies.PolicyApi;
 
 namespace Secrets.Server.Tests.Policies;

@@ -3,46 +3,13 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
 /// <summary>Requests to /policies and the ids and rows the policy scenarios share.</summary>
 internal static class PolicyApi
 {
-    public const string Account = ServerFixture.Account;
-
-    public static string PolicyPath(string identifier, bool dryRun = false, string account = Account) =>
-        $"/policies/{account}/policy/{Uri.EscapeDataString(identifier)}{(dryRun ? "?dryRun=true" : "")}";
-
-    public static Task<ApiResponse> PostAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
-        Requests.SendAsync(client, HttpMethod.Post, PolicyPath(identifier, dryRun), text);
-
-    public static Task<ApiResponse> PatchAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
-        Requests.SendAsync(client, HttpMethod.Patch, PolicyPath(identifier, dryRun), text);
-
-    public static Task<ApiResponse> PutAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
-        Requests.SendAsync(client, HttpMethod.Put, PolicyPath(identifier, dryRun), text);
-
-    /// <summary>Loads <paramref name="text"/> and insists on 201: the setup step of most scenarios.</summary>
-    public static async Task<ApiResponse> LoadAsync(HttpClient client, HttpMethod method, string identifier, string text)
-    {
-        var response = await Requests.SendAsync(client, method, PolicyPath(identifier), text);
-        Assert.True(response.Status == 201, $"{method} {identifier} answered {response.Status}: {response.Body}");
-        return response;
-    }
-
-    /// <summary>Creates policy <c>&lt;unique&gt;</c> under root (loaded by admin with POST) and returns its identifier.</summary>
-    public static async Task<string> NewBranchAsync(HttpClient admin, string prefix, string? body = null)
-    {
-        var branch = World.Unique(prefix);
-        await LoadAsync(admin, HttpMethod.Post, "root", body is null ? $"- !policy {branch}\n" : $"- !policy\n  id: {branch}\n  body:\n{Indent(body, 2)}");
-        return branch;
-    }
-
-    /// <summary>Indents every line of a policy fragment (to nest it under <c>body:</c>).</summary>
-    public static string Indent(string text, int spaces) =>
-        string.Concat(text.Split('\n').Where(l => l.Length > 0).Select(l => new string(' ', spaces) + l + "\n"));
-
     /// <summary>A client whose requests carry an access token of a role of another account.</summary>
     public static async Task<HttpClient> ClientForAsync(ServerFixture f, string login, string apiKey, string account)
     {

@@ -8,6 +8,7 @@ using Secrets.Server.Audit;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
+using static Secrets.Server.Tests.Infrastructure.World;
 using static Secrets.Server.Tests.Policies.PolicyApi;
 
 namespace Secrets.Server.Tests.Policies;

@@ -38,7 +38,7 @@ internal static class Worlds
         var keys = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (policy, yaml) in policies)
         {
-            foreach (var (id, key) in await PolicyLoads.PostAsync(admin, policy, yaml))
+            foreach (var (id, key) in (await World.LoadAsync(admin, HttpMethod.Post, policy, yaml)).ApiKeys)
             {
                 keys[id] = key;
             }
@@ -60,22 +60,6 @@ internal sealed class PolicyWorld(ServerFixture f, IReadOnlyDictionary<string, s
             ? $"{ServerFixture.Account}:host:{login[5..]}"
             : $"{ServerFixture.Account}:user:{login}";
         return f.ClientForAsync(login, ApiKeys[roleId]);
-    }
-}
-
-internal static class PolicyLoads
-{
-    /// <summary>POST (append) <paramref name="yaml"/> into <paramref name="policy"/>; returns created_roles as id → API key.</summary>
-    public static async Task<IReadOnlyDictionary<string, string>> PostAsync(HttpClient client, string policy, string yaml)
-    {
-        using var response = await client.PostAsync(
-            $"/policies/{ServerFixture.Account}/policy/{Uri.EscapeDataString(policy)}",
-            new StringContent(yaml, Encoding.UTF8, "application/x-yaml"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"policy load into {policy} failed: {(int)response.StatusCode} {body}");
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.GetProperty("created_roles").EnumerateObject()
-            .ToDictionary(p => p.Name, p => p.Value.GetProperty("api_key").GetString()!, StringComparer.Ordinal);
     }
 }
 

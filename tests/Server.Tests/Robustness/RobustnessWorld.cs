@@ -89,12 +89,7 @@ internal sealed class RobustnessWorld
               resource: !variable {prefix}/db/password
             """;
         var admin = await f.AdminClientAsync();
-        using var response = await admin.PostAsync($"/policies/{Account}/policy/root", new StringContent(policy, Encoding.UTF8, "application/x-yaml"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        using var doc = JsonDocument.Parse(body);
-        var keys = doc.RootElement.GetProperty("created_roles").EnumerateObject()
-            .ToDictionary(p => p.Name, p => p.Value.GetProperty("api_key").GetString()!, StringComparer.Ordinal);
+        var keys = (await World.LoadAsync(admin, HttpMethod.Post, "root", policy)).ApiKeys;
         var world = new RobustnessWorld(f, prefix, admin, keys);
 
         using var stored = await admin.PostAsync($"/secrets/{Account}/variable/{Uri.EscapeDataString(world.Variable)}", new StringContent(SecretValue));

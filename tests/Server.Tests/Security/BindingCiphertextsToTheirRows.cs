@@ -52,7 +52,7 @@ public abstract class BindingCiphertextsToTheirRows(ServerFixture f)
         using (var theirAdmin = f.NewClient())
         {
             theirAdmin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(await f.AuthenticateAsync("admin", created.AdminApiKey, other)));
-            await SecretsWorld.LoadPolicyAsync(theirAdmin, "root", "- !variable db\n", other);
+            await World.LoadAsync(theirAdmin, HttpMethod.Post, "root", "- !variable db\n", other);
             using var set = await theirAdmin.PostAsync($"/secrets/{other}/variable/db", new StringContent("their-password"));
             Assert.Equal(HttpStatusCode.Created, set.StatusCode);
         }

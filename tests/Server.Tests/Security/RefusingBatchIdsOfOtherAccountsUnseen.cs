@@ -22,7 +22,7 @@ public abstract class RefusingBatchIdsOfOtherAccountsUnseen(ServerFixture f)
         using (var theirAdmin = f.NewClient())
         {
             theirAdmin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(await f.AuthenticateAsync("admin", created.AdminApiKey, other)));
-            await SecretsWorld.LoadPolicyAsync(theirAdmin, "root", "- !variable theirs\n", other);
+            await World.LoadAsync(theirAdmin, HttpMethod.Post, "root", "- !variable theirs\n", other);
             using var set = await theirAdmin.PostAsync($"/secrets/{other}/variable/theirs", new StringContent("their value"));
             Assert.Equal(HttpStatusCode.Created, set.StatusCode);
         }

@@ -53,10 +53,7 @@ public abstract class ShowingHostFactoryTokensOnlyToTheirHolders(ServerFixture f
               privileges: [ read, update ]
               resource: !host-factory {app.Prefix}/factory
             """;
-        using var loaded = await admin.PostAsync($"/policies/{Account}/policy/root", new StringContent(policy, Encoding.UTF8, "application/x-yaml"));
-        var body = await loaded.Content.ReadAsStringAsync();
-        Assert.True(loaded.StatusCode == HttpStatusCode.Created, body);
-        var apiKey = JsonDocument.Parse(body).RootElement.GetProperty("created_roles").GetProperty($"{Account}:user:{login}").GetProperty("api_key").GetString()!;
+        var apiKey = (await World.LoadAsync(admin, HttpMethod.Post, "root", policy)).ApiKeyOf($"{Account}:user:{login}");
         using var revoker = await f.ClientForAsync(login, apiKey);
 
         Assert.Equal([token], Tokens(await ShowAsync(revoker, app)));

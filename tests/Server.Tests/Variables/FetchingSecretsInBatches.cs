@@ -93,7 +93,7 @@ public abstract class FetchingSecretsInBatches(ServerFixture f)
         using (var theirAdmin = f.NewClient())
         {
             theirAdmin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(await f.AuthenticateAsync("admin", created.AdminApiKey, other)));
-            await SecretsWorld.LoadPolicyAsync(theirAdmin, "root", "- !variable theirs\n", other);
+            await World.LoadAsync(theirAdmin, HttpMethod.Post, "root", "- !variable theirs\n", other);
         }
 
         using var w = await SecretsWorld.CreateAsync(f, ["mine"]);

@@ -91,7 +91,7 @@ internal sealed class SecretsWorld : IDisposable
         }
 
         world.Admin = world.Track(await f.AdminClientAsync());
-        var created = await LoadPolicyAsync(world.Admin, "root", yaml.ToString());
+        var created = (await World.LoadAsync(world.Admin, HttpMethod.Post, "root", yaml.ToString())).ApiKeys;
         var account = ServerFixture.Account;
         world.Host = await world.ClientAsync($"host/{world.Branch}/app-01", created[$"{account}:host:{world.Branch}/app-01"]);
         world.Reader = await world.ClientAsync($"reader@{world.Branch}", created[$"{account}:user:reader@{world.Branch}"]);
@@ -99,19 +99,6 @@ internal sealed class SecretsWorld : IDisposable
         world.Executor = await world.ClientAsync($"executor@{world.Branch}", created[$"{account}:user:executor@{world.Branch}"]);
         world.Stranger = await world.ClientAsync($"stranger@{world.Branch}", created[$"{account}:user:stranger@{world.Branch}"]);
         return world;
-    }
-
-    /// <summary>POSTs a policy; returns created_roles as role id → API key.</summary>
-    public static async Task<Dictionary<string, string>> LoadPolicyAsync(HttpClient admin, string policyId, string yaml, string account = ServerFixture.Account)
-    {
-        using var response = await admin.PostAsync(
-            $"/policies/{account}/policy/{Uri.EscapeDataString(policyId)}",
-            new StringContent(yaml, Encoding.UTF8, "application/x-yaml"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"policy load failed: {(int)response.StatusCode} {body}");
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.GetProperty("created_roles").EnumerateObject()
-            .ToDictionary(p => p.Name, p => p.Value.GetProperty("api_key").GetString()!, StringComparer.Ordinal);
     }
 
     /// <summary>Full id of a variable of the branch.</summary>
