@@ -240,10 +240,7 @@ public abstract class AuthenticatingWithApiKeys(ServerFixture f)
         var name = World.Unique("acme");
         var created = await f.CreateAccountAsync(name);
 
-        var token = await f.AuthenticateAsync("admin", created.AdminApiKey, name);
-
-        using var client = f.NewClient();
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(token));
+        using var client = await f.ClientForAsync("admin", created.AdminApiKey, name);
         Assert.Contains($"\"account\":\"{name}\"", await client.GetStringAsync("/whoami"), StringComparison.Ordinal);
 
         // The other account's key does not open this one.

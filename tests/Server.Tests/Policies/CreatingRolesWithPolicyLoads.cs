@@ -149,7 +149,7 @@ public abstract class CreatingRolesWithPolicyLoads(ServerFixture f)
         var created = await f.CreateAccountAsync(account);
         var rootId = $"{account}:policy:root";
         Assert.False(await ResourceExistsAsync(f, rootId));
-        using var admin = await ClientForAsync(f, "admin", created.AdminApiKey, account);
+        using var admin = await f.ClientForAsync("admin", created.AdminApiKey, account);
 
         var response = await Requests.SendAsync(admin, HttpMethod.Post, PolicyPath("root", account: account), "- !user first\n");
 

@@ -10,15 +10,6 @@ namespace Secrets.Server.Tests.Policies;
 /// <summary>Requests to /policies and the ids and rows the policy scenarios share.</summary>
 internal static class PolicyApi
 {
-    /// <summary>A client whose requests carry an access token of a role of another account.</summary>
-    public static async Task<HttpClient> ClientForAsync(ServerFixture f, string login, string apiKey, string account)
-    {
-        var token = await f.AuthenticateAsync(login, apiKey, account);
-        var client = f.NewClient();
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(token));
-        return client;
-    }
-
     /// <summary>POST /authn/…/authenticate with an API key, optionally from another client address (X-Forwarded-For from loopback is trusted).</summary>
     public static async Task<int> AuthenticateStatusAsync(ServerFixture f, string login, string apiKey, string? fromAddress = null)
     {
@@ -94,25 +85,6 @@ internal static class PolicyApi
     /// <summary>The stored versions of a policy, ascending.</summary>
     public static Task<List<int>> VersionsOfAsync(ServerFixture f, string identifier) =>
         f.WithDbAsync(async db => (await db.PolicyVersions.AsNoTracking().Where(v => v.ResourceId == Full("policy", identifier)).Select(v => v.Version).ToListAsync()).Order().ToList());
-
-    /// <summary>Stores a secret value with POST /secrets as admin (a new version each time).</summary>
-    public static async Task SetSecretAsync(ServerFixture f, string variableId, string value)
-    {
-        using var admin = await f.AdminClientAsync();
-        using var response = await admin.PostAsync(SecretPath(variableId), new StringContent(value, Encoding.UTF8, "text/plain"));
-        Assert.Equal(201, (int)response.StatusCode);
-    }
-
-    /// <summary>GET /secrets as admin: the status and the body.</summary>
-    public static async Task<(int Status, string Body)> GetSecretAsync(ServerFixture f, string variableId)
-    {
-        using var admin = await f.AdminClientAsync();
-        using var response = await admin.GetAsync(SecretPath(variableId));
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    private static string SecretPath(string variableId) =>
-        $"/secrets/{Account}/variable/{Uri.EscapeDataString(variableId.Split(':', 3)[2])}";
 
     /// <summary>Every row of the account, as sorted text: to prove that a load changed nothing.</summary>
     public static Task<string> DumpAsync(ServerFixture f) =>

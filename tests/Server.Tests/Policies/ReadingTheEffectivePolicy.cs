@@ -107,7 +107,7 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
         var text = (await GetAsync(admin, branch)).Body;
         var other = World.Unique("eff-account");
         var created = await f.CreateAccountAsync(other);
-        using var otherAdmin = await ClientForAsync(f, "admin", created.AdminApiKey, other);
+        using var otherAdmin = await f.ClientForAsync("admin", created.AdminApiKey, other);
 
         var load = await Requests.SendAsync(otherAdmin, HttpMethod.Post, PolicyPath("root", account: other), text);
         var again = await GetAsync(otherAdmin, branch, account: other);
@@ -124,7 +124,7 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
     {
         var other = World.Unique("eff-empty");
         var created = await f.CreateAccountAsync(other);
-        using var otherAdmin = await ClientForAsync(f, "admin", created.AdminApiKey, other);
+        using var otherAdmin = await f.ClientForAsync("admin", created.AdminApiKey, other);
 
         var response = await GetAsync(otherAdmin, "root", account: other);
 

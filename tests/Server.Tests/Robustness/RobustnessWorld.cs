@@ -92,23 +92,11 @@ internal sealed class RobustnessWorld
         var keys = (await World.LoadAsync(admin, HttpMethod.Post, "root", policy)).ApiKeys;
         var world = new RobustnessWorld(f, prefix, admin, keys);
 
-        using var stored = await admin.PostAsync($"/secrets/{Account}/variable/{Uri.EscapeDataString(world.Variable)}", new StringContent(SecretValue));
-        Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+        await World.SetSecretAsync(admin, world.VariableId, SecretValue);
         return world;
     }
 
     /// <summary>A fresh host-factory token for the factory (valid for an hour).</summary>
-    public async Task<string> NewHostFactoryTokenAsync()
-    {
-        var expiration = Fixture.Time.GetUtcNow().AddHours(1).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        using var response = await Admin.PostAsync("/host_factory_tokens", new FormUrlEncodedContent(
-        [
-            new("host_factory", $"{Account}:host_factory:{Factory}"),
-            new("expiration", expiration),
-        ]));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement[0].GetProperty("token").GetString()!;
-    }
+    public async Task<string> NewHostFactoryTokenAsync() =>
+        Assert.Single(await HostFactoryRequests.IssueAsync(Admin, $"{Account}:host_factory:{Factory}", Fixture.Time.GetUtcNow().AddHours(1)));
 }

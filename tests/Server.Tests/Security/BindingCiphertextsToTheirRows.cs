@@ -49,9 +49,8 @@ public abstract class BindingCiphertextsToTheirRows(ServerFixture f)
     {
         var other = World.Unique("acct");
         var created = await f.CreateAccountAsync(other);
-        using (var theirAdmin = f.NewClient())
+        using (var theirAdmin = await f.ClientForAsync("admin", created.AdminApiKey, other))
         {
-            theirAdmin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(await f.AuthenticateAsync("admin", created.AdminApiKey, other)));
             await World.LoadAsync(theirAdmin, HttpMethod.Post, "root", "- !variable db\n", other);
             using var set = await theirAdmin.PostAsync($"/secrets/{other}/variable/db", new StringContent("their-password"));
             Assert.Equal(HttpStatusCode.Created, set.StatusCode);

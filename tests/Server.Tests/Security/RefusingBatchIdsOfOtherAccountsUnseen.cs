@@ -19,9 +19,8 @@ public abstract class RefusingBatchIdsOfOtherAccountsUnseen(ServerFixture f)
     {
         var other = World.Unique("acct");
         var created = await f.CreateAccountAsync(other);
-        using (var theirAdmin = f.NewClient())
+        using (var theirAdmin = await f.ClientForAsync("admin", created.AdminApiKey, other))
         {
-            theirAdmin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(await f.AuthenticateAsync("admin", created.AdminApiKey, other)));
             await World.LoadAsync(theirAdmin, HttpMethod.Post, "root", "- !variable theirs\n", other);
             using var set = await theirAdmin.PostAsync($"/secrets/{other}/variable/theirs", new StringContent("their value"));
             Assert.Equal(HttpStatusCode.Created, set.StatusCode);

@@ -160,9 +160,7 @@ public abstract class FetchingSecrets(ServerFixture f)
         await w.SetAsync("v", "value");
         var other = World.Unique("acct");
         var created = await f.CreateAccountAsync(other);
-        var token = await f.AuthenticateAsync("admin", created.AdminApiKey, other);
-        using var client = f.NewClient();
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(token));
+        using var client = await f.ClientForAsync("admin", created.AdminApiKey, other);
 
         using var response = await client.GetAsync(w.SecretPath("v"));
 

@@ -105,16 +105,11 @@ internal sealed class SecretsWorld : IDisposable
     public string VariableId(string name) => $"{ServerFixture.Account}:variable:{Branch}/{name}";
 
     /// <summary>The secrets path of a variable, identifier encoded as the Go SDK does (url.PathEscape of the whole id).</summary>
-    public string SecretPath(string name, string kind = "variable") =>
-        $"/secrets/{ServerFixture.Account}/{kind}/{Uri.EscapeDataString($"{Branch}/{name}")}";
+    public string SecretPath(string name, string kind = "variable") => World.SecretPath($"{ServerFixture.Account}:{kind}:{Branch}/{name}");
 
-    public async Task SetAsync(string name, string value) => await SetAsync(name, Encoding.UTF8.GetBytes(value));
+    public Task SetAsync(string name, string value) => World.SetSecretAsync(Admin, VariableId(name), value);
 
-    public async Task SetAsync(string name, byte[] value)
-    {
-        using var response = await Admin.PostAsync(SecretPath(name), new ByteArrayContent(value));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-    }
+    public Task SetAsync(string name, byte[] value) => World.SetSecretAsync(Admin, VariableId(name), value);
 
     public void Dispose()
     {
