@@ -5,7 +5,6 @@ using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
 using static Secrets.Server.Tests.Infrastructure.World;
-using static Secrets.Server.Tests.Policies.PolicyApi;
 
 namespace Secrets.Server.Tests.Policies;
 

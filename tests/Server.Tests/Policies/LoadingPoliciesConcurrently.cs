@@ -4,7 +4,6 @@ using Npgsql;
 using Secrets.Server.Policies;
 using Secrets.Server.Tests.Infrastructure;
 using static Secrets.Server.Tests.Infrastructure.World;
-using static Secrets.Server.Tests.Policies.PolicyApi;
 
 namespace Secrets.Server.Tests.Policies;
 

@@ -1,6 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
 using static Secrets.Server.Tests.Infrastructure.World;
-using static Secrets.Server.Tests.Policies.PolicyApi;
 
 namespace Secrets.Server.Tests.Policies;
 

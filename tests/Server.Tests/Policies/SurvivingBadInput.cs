@@ -1,7 +1,6 @@
 using System.Text;
 using Secrets.Server.Tests.Infrastructure;
 using static Secrets.Server.Tests.Infrastructure.World;
-using static Secrets.Server.Tests.Policies.PolicyApi;
 
 namespace Secrets.Server.Tests.Policies;
 

@@ -1,10 +1,4 @@
-using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text;
-using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
-using Secrets.Server.Authentication;
-using Secrets.Server.Http;
 using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Resources;
@@ -60,22 +54,5 @@ internal sealed class PolicyWorld(ServerFixture f, IReadOnlyDictionary<string, s
             ? $"{ServerFixture.Account}:host:{login[5..]}"
             : $"{ServerFixture.Account}:user:{login}";
         return f.ClientForAsync(login, ApiKeys[roleId]);
-    }
-}
-
-/// <summary>Request and assertion helpers for the resource and role scenarios.</summary>
-internal static class Calls
-{
-    /// <summary>Conjur's Rails time rendering of a stored created_at.</summary>
-    public static async Task<string> CreatedAtAsync(ServerFixture f, string resourceId)
-    {
-        var at = await f.WithDbAsync(db => db.Resources.AsNoTracking().Where(r => r.ResourceId == resourceId).Select(r => r.CreatedAt).SingleAsync());
-        return JsonTimes.Format(at);
-    }
-
-    public static async Task<string> RoleCreatedAtAsync(ServerFixture f, string roleId)
-    {
-        var at = await f.WithDbAsync(db => db.Roles.AsNoTracking().Where(r => r.RoleId == roleId).Select(r => r.CreatedAt).SingleAsync());
-        return JsonTimes.Format(at);
     }
 }

@@ -21,7 +21,7 @@ public abstract class ShowingResources(ServerFixture f)
     {
         var world = await ResourceWorld.BuildAsync(f);
         using var alice = await world.ClientAsync("alice");
-        var createdAt = await Calls.CreatedAtAsync(f, "cucumber:variable:db/password");
+        var createdAt = await World.CreatedAtAsync(f, "cucumber:variable:db/password");
 
         var body = await Requests.GetJsonAsync(alice, "/resources/cucumber/variable/db%2Fpassword");
 
@@ -79,8 +79,8 @@ public abstract class ShowingResources(ServerFixture f)
     {
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
-        var hostCreated = await Calls.CreatedAtAsync(f, "cucumber:host:app-01");
-        var userCreated = await Calls.CreatedAtAsync(f, "cucumber:user:alice");
+        var hostCreated = await World.CreatedAtAsync(f, "cucumber:host:app-01");
+        var userCreated = await World.CreatedAtAsync(f, "cucumber:user:alice");
 
         Assert.Equal(
             $$"""{"created_at":"{{hostCreated}}","id":"cucumber:host:app-01","owner":"cucumber:user:admin","policy":"cucumber:policy:root","permissions":[],"annotations":[],"restricted_to":["10.0.0.0/8","127.0.0.1/32"]}""",
@@ -95,7 +95,7 @@ public abstract class ShowingResources(ServerFixture f)
     {
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
-        var created = await Calls.CreatedAtAsync(f, "cucumber:group:db/readers");
+        var created = await World.CreatedAtAsync(f, "cucumber:group:db/readers");
 
         Assert.Equal(
             $$"""{"created_at":"{{created}}","id":"cucumber:group:db/readers","owner":"cucumber:policy:db","policy":"cucumber:policy:root","permissions":[],"annotations":[]}""",
@@ -108,7 +108,7 @@ public abstract class ShowingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
         var version = await f.WithDbAsync(db => db.PolicyVersions.AsNoTracking().SingleAsync(v => v.ResourceId == "cucumber:policy:root" && v.Version == 1));
-        var created = await Calls.CreatedAtAsync(f, "cucumber:policy:root");
+        var created = await World.CreatedAtAsync(f, "cucumber:policy:root");
         var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ResourceWorld.Root)));
         var text = System.Text.Json.JsonSerializer.Serialize(ResourceWorld.Root, RelaxedJson);
 
@@ -141,7 +141,7 @@ public abstract class ShowingResources(ServerFixture f)
             });
             return await db.SaveChangesAsync();
         });
-        var created = await Calls.CreatedAtAsync(f, "cucumber:host_factory:web-factory");
+        var created = await World.CreatedAtAsync(f, "cucumber:host_factory:web-factory");
 
         Assert.Equal(
             $$"""{"created_at":"{{created}}","id":"cucumber:host_factory:web-factory","owner":"cucumber:user:admin","policy":"cucumber:policy:root","permissions":[],"annotations":[],"tokens":[{"expiration":"2030-01-02T03:04:05Z","cidr":["10.1.0.0/16","10.2.0.1/32"],"token":"{{token}}"}],"layers":["cucumber:layer:web"]}""",

@@ -18,7 +18,7 @@ public abstract class InspectingRoles(ServerFixture f)
     {
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
-        var created = await Calls.RoleCreatedAtAsync(f, "cucumber:group:ops");
+        var created = await World.RoleCreatedAtAsync(f, "cucumber:group:ops");
 
         Assert.Equal(
             $$"""{"created_at":"{{created}}","id":"cucumber:group:ops","policy":"cucumber:policy:root","members":[{{OpsAdmin}},{{OpsAlice}}]}""",
@@ -30,8 +30,8 @@ public abstract class InspectingRoles(ServerFixture f)
     {
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
-        var db = await Calls.RoleCreatedAtAsync(f, "cucumber:policy:db");
-        var self = await Calls.RoleCreatedAtAsync(f, "cucumber:user:admin");
+        var db = await World.RoleCreatedAtAsync(f, "cucumber:policy:db");
+        var self = await World.RoleCreatedAtAsync(f, "cucumber:user:admin");
 
         Assert.Equal(
             $$"""{"created_at":"{{db}}","id":"cucumber:policy:db","policy":"cucumber:policy:root","members":[{"admin_option":true,"ownership":true,"role":"cucumber:policy:db","member":"cucumber:group:ops","policy":"cucumber:policy:root"}]}""",
@@ -77,7 +77,7 @@ public abstract class InspectingRoles(ServerFixture f)
     {
         var world = await ResourceWorld.BuildAsync(f);
         using var alice = await world.ClientAsync("alice");
-        var created = await Calls.RoleCreatedAtAsync(f, "cucumber:group:db/readers");
+        var created = await World.RoleCreatedAtAsync(f, "cucumber:group:db/readers");
 
         Assert.Equal(
             $$"""{"created_at":"{{created}}","id":"cucumber:group:db/readers","policy":"cucumber:policy:root","members":[{"admin_option":true,"ownership":true,"role":"cucumber:group:db/readers","member":"cucumber:policy:db","policy":"cucumber:policy:root"},{"admin_option":false,"ownership":false,"role":"cucumber:group:db/readers","member":"cucumber:user:bob","policy":"cucumber:policy:root"}]}""",

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Secrets.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static Secrets.Server.Tests.Infrastructure.World;
-using static Secrets.Server.Tests.Policies.PolicyApi;
 
 namespace Secrets.Server.Tests.Security;
 

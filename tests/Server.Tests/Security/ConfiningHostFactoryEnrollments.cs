@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Tests.HostFactories;
 using Secrets.Server.Tests.Infrastructure;
 using static Secrets.Server.Tests.Infrastructure.World;
-using static Secrets.Server.Tests.Policies.PolicyApi;
 
 namespace Secrets.Server.Tests.Security;
 
