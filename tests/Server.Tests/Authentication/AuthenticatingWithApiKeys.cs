@@ -131,16 +131,16 @@ public abstract class AuthenticatingWithApiKeys(ServerFixture f)
     [Fact]
     public async Task Every_failure_is_an_empty_401_that_looks_alike_and_the_audit_says_why()
     {
-        var alice = DirectRoles.Unique("alice");
+        var alice = World.Unique("alice");
         var aliceKey = await DirectRoles.CreateUserAsync(f, alice);
-        var restricted = DirectRoles.Unique("restricted");
+        var restricted = World.Unique("restricted");
         var restrictedKey = await DirectRoles.CreateUserAsync(f, restricted, restrictedTo: "10.0.0.0/8");
-        var expired = DirectRoles.Unique("expired");
+        var expired = World.Unique("expired");
         var expiredKey = await DirectRoles.CreateAsync(f, "user", expired, expiration: f.Time.GetUtcNow().UtcDateTime.AddMinutes(-1));
-        var bare = DirectRoles.Unique("nocredentials");
+        var bare = World.Unique("nocredentials");
         await DirectRoles.CreateAsync(f, "group", bare, withCredentials: false);
         var token = await f.AuthenticateAsync(alice, aliceKey);
-        var other = DirectRoles.Unique("other");
+        var other = World.Unique("other");
         var otherKey = await DirectRoles.CreateUserAsync(f, other);
 
         (string Path, string Body, string Reason)[] cases =
@@ -178,7 +178,7 @@ public abstract class AuthenticatingWithApiKeys(ServerFixture f)
     [Fact]
     public async Task Restricted_to_uses_the_client_address_from_X_Forwarded_For_behind_the_loopback_proxy()
     {
-        var login = DirectRoles.Unique("restricted");
+        var login = World.Unique("restricted");
         var apiKey = await DirectRoles.CreateUserAsync(f, login, restrictedTo: "10.0.0.0/8,192.168.7.7/32");
 
         async Task<HttpStatusCode> FromAsync(string? forwardedFor)
@@ -237,13 +237,10 @@ public abstract class AuthenticatingWithApiKeys(ServerFixture f)
     [Fact]
     public async Task An_account_created_while_the_server_runs_can_authenticate()
     {
-        var name = DirectRoles.Unique("acme");
+        var name = World.Unique("acme");
         var created = await f.CreateAccountAsync(name);
 
-        var token = await f.AuthenticateAsync("admin", created.AdminApiKey, name);
-
-        using var client = f.NewClient();
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(token));
+        using var client = await f.ClientForAsync("admin", created.AdminApiKey, name);
         Assert.Contains($"\"account\":\"{name}\"", await client.GetStringAsync("/whoami"), StringComparison.Ordinal);
 
         // The other account's key does not open this one.
@@ -254,7 +251,7 @@ public abstract class AuthenticatingWithApiKeys(ServerFixture f)
     [Fact]
     public async Task Credentials_that_expire_later_still_work_until_they_do()
     {
-        var login = DirectRoles.Unique("temp");
+        var login = World.Unique("temp");
         var apiKey = await DirectRoles.CreateAsync(f, "user", login, expiration: f.Time.GetUtcNow().UtcDateTime.AddHours(1));
 
         using var before = await f.Client.PostAsync($"/authn/{Account}/{login}/authenticate", new StringContent(apiKey));

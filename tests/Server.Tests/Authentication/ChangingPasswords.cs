@@ -22,7 +22,7 @@ public abstract class ChangingPasswords(ServerFixture f)
     [Fact]
     public async Task Basic_auth_with_the_api_key_sets_a_password_that_then_logs_in_without_rotating_the_key()
     {
-        var login = DirectRoles.Unique("alice");
+        var login = World.Unique("alice");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
         var request = Requests.Make(HttpMethod.Put, $"/authn/{Account}/password", NewPassword, ServerFixture.Basic(login, apiKey));
 
@@ -43,7 +43,7 @@ public abstract class ChangingPasswords(ServerFixture f)
     [Fact]
     public async Task The_old_password_stops_working_and_the_new_one_changes_it_again()
     {
-        var login = DirectRoles.Unique("carol");
+        var login = World.Unique("carol");
         const string first = "First-Password-11";
         await DirectRoles.CreateUserAsync(f, login, first);
 
@@ -59,7 +59,7 @@ public abstract class ChangingPasswords(ServerFixture f)
     [Fact]
     public async Task The_stored_password_is_an_encrypted_argon2id_hash_with_the_configured_parameters()
     {
-        var login = DirectRoles.Unique("dave");
+        var login = World.Unique("dave");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
         using var change = await f.Client.SendAsync(Requests.Make(HttpMethod.Put, $"/authn/{Account}/password", NewPassword, ServerFixture.Basic(login, apiKey)));
         Assert.Equal(HttpStatusCode.NoContent, change.StatusCode);
@@ -101,7 +101,7 @@ public abstract class ChangingPasswords(ServerFixture f)
     [Fact]
     public async Task Basic_auth_with_a_role_parameter_naming_another_role_is_an_empty_401()
     {
-        var login = DirectRoles.Unique("erin");
+        var login = World.Unique("erin");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
         var request = Requests.Make(HttpMethod.Put, $"/authn/{Account}/password?role=user:admin", NewPassword, ServerFixture.Basic(login, apiKey));
 
@@ -115,7 +115,7 @@ public abstract class ChangingPasswords(ServerFixture f)
     [Fact]
     public async Task Wrong_credentials_are_an_empty_401()
     {
-        var login = DirectRoles.Unique("frank");
+        var login = World.Unique("frank");
         await DirectRoles.CreateUserAsync(f, login);
 
         var seen = await Requests.ObserveAsync(f.Client, Requests.Make(HttpMethod.Put, $"/authn/{Account}/password", NewPassword, ServerFixture.Basic(login, "not-the-key")));
@@ -129,7 +129,7 @@ public abstract class ChangingPasswords(ServerFixture f)
     [Fact]
     public async Task Hosts_may_not_have_passwords()
     {
-        var host = DirectRoles.Unique("app");
+        var host = World.Unique("app");
         var apiKey = await DirectRoles.CreateHostAsync(f, host);
         var request = Requests.Make(HttpMethod.Put, $"/authn/{Account}/password", NewPassword, ServerFixture.Basic($"host/{host}", apiKey));
 
@@ -152,7 +152,7 @@ public abstract class ChangingPasswords(ServerFixture f)
     [InlineData("")]
     public async Task A_weak_password_is_refused_with_the_complexity_message(string password)
     {
-        var login = DirectRoles.Unique("gina");
+        var login = World.Unique("gina");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
         var request = Requests.Make(HttpMethod.Put, $"/authn/{Account}/password", password, ServerFixture.Basic(login, apiKey));
 
@@ -171,7 +171,7 @@ public abstract class ChangingPasswords(ServerFixture f)
     [InlineData("AAbb-1234567-AAbb-1234567-AAbb-1234567-AAbb-1234567-AAbb-1234567-AAbb-1234567-AAbb-1234567-AAbb-1234567-AAbb-1234567-AAbb-123456")]
     public async Task Passwords_at_the_boundaries_of_the_rules_are_accepted(string password)
     {
-        var login = DirectRoles.Unique("hank");
+        var login = World.Unique("hank");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
 
         using var response = await f.Client.SendAsync(Requests.Make(HttpMethod.Put, $"/authn/{Account}/password", password, ServerFixture.Basic(login, apiKey)));

@@ -14,7 +14,7 @@ public abstract class LoggingInWithBasicAuth(ServerFixture f)
     [Fact]
     public async Task The_password_returns_the_current_api_key_as_plain_text()
     {
-        var login = DirectRoles.Unique("alice");
+        var login = World.Unique("alice");
         var apiKey = await DirectRoles.CreateUserAsync(f, login, Password);
         var request = Requests.Make(HttpMethod.Get, $"/authn/{Account}/login", auth: ServerFixture.Basic(login, Password));
 
@@ -61,7 +61,7 @@ public abstract class LoggingInWithBasicAuth(ServerFixture f)
     [InlineData("cucumber:user:{0}")]
     public async Task A_role_parameter_naming_oneself_is_accepted(string role)
     {
-        var login = DirectRoles.Unique("self");
+        var login = World.Unique("self");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
 
         using var response = await f.Client.SendAsync(Requests.Make(
@@ -73,7 +73,7 @@ public abstract class LoggingInWithBasicAuth(ServerFixture f)
     [Fact]
     public async Task Every_failure_is_an_empty_401_that_looks_alike_and_the_audit_says_why()
     {
-        var login = DirectRoles.Unique("bob");
+        var login = World.Unique("bob");
         var apiKey = await DirectRoles.CreateUserAsync(f, login, Password);
         var token = await f.AuthenticateAsync(login, apiKey);
 
@@ -114,7 +114,7 @@ public abstract class LoggingInWithBasicAuth(ServerFixture f)
     [Fact]
     public async Task A_password_containing_a_colon_is_read_whole()
     {
-        var login = DirectRoles.Unique("colon");
+        var login = World.Unique("colon");
         const string password = "Pass:Word:With:Colons-99";
         var apiKey = await DirectRoles.CreateUserAsync(f, login, password);
 
@@ -127,7 +127,7 @@ public abstract class LoggingInWithBasicAuth(ServerFixture f)
     [Fact]
     public async Task Non_ascii_passwords_are_read_as_utf8()
     {
-        var login = DirectRoles.Unique("utf8");
+        var login = World.Unique("utf8");
         const string password = "ÄÖpässwörd-Ünïcode-42";
         var apiKey = await DirectRoles.CreateUserAsync(f, login, password);
         var request = Requests.Make(HttpMethod.Get, $"/authn/{Account}/login");

@@ -14,7 +14,7 @@ public abstract class PresentingAccessTokens(ServerFixture f)
     [Fact]
     public async Task Whoami_describes_the_caller_and_is_audited()
     {
-        var host = DirectRoles.Unique("app");
+        var host = World.Unique("app");
         var apiKey = await DirectRoles.CreateHostAsync(f, host);
         var token = await f.AuthenticateAsync($"host/{host}", apiKey);
         var iat = TokenForge.DecodedPayload(token).GetProperty("iat").GetInt64();
@@ -193,7 +193,7 @@ public abstract class PresentingAccessTokens(ServerFixture f)
     [Fact]
     public async Task A_valid_token_whose_role_was_deleted_is_head_403()
     {
-        var login = DirectRoles.Unique("gone");
+        var login = World.Unique("gone");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
         using var client = await f.ClientForAsync(login, apiKey);
         await DirectRoles.DeleteAsync(f, $"{Account}:user:{login}");

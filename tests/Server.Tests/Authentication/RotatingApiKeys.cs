@@ -12,7 +12,7 @@ public abstract class RotatingApiKeys(ServerFixture f)
     [Fact]
     public async Task Basic_auth_with_the_api_key_rotates_it_and_the_old_key_stops_working_at_once()
     {
-        var login = DirectRoles.Unique("alice");
+        var login = World.Unique("alice");
         var oldKey = await DirectRoles.CreateUserAsync(f, login);
         var request = Requests.Make(HttpMethod.Put, $"/authn/{Account}/api_key", auth: ServerFixture.Basic(login, oldKey));
 
@@ -40,7 +40,7 @@ public abstract class RotatingApiKeys(ServerFixture f)
     [Fact]
     public async Task The_password_rotates_the_key_too_and_still_works_afterwards()
     {
-        var login = DirectRoles.Unique("bob");
+        var login = World.Unique("bob");
         const string password = "Bobs-Password-123";
         var oldKey = await DirectRoles.CreateUserAsync(f, login, password);
 
@@ -58,7 +58,7 @@ public abstract class RotatingApiKeys(ServerFixture f)
     [InlineData("cucumber:host:{0}")]
     public async Task A_host_rotates_its_own_key_naming_itself_in_the_role_parameter(string role)
     {
-        var host = DirectRoles.Unique("app");
+        var host = World.Unique("app");
         var oldKey = await DirectRoles.CreateHostAsync(f, host);
         var roleParam = Uri.EscapeDataString(string.Format(System.Globalization.CultureInfo.InvariantCulture, role, host));
 
@@ -76,7 +76,7 @@ public abstract class RotatingApiKeys(ServerFixture f)
     [InlineData("?role=cucumber:user:{0}")]
     public async Task An_access_token_for_oneself_is_refused_as_insufficient_credential_strength(string query)
     {
-        var login = DirectRoles.Unique("carol");
+        var login = World.Unique("carol");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
         using var client = await f.ClientForAsync(login, apiKey);
 
@@ -91,9 +91,9 @@ public abstract class RotatingApiKeys(ServerFixture f)
     [Fact]
     public async Task An_access_token_without_privilege_cannot_rotate_another_roles_key()
     {
-        var login = DirectRoles.Unique("dave");
+        var login = World.Unique("dave");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
-        var intruder = DirectRoles.Unique("mallory");
+        var intruder = World.Unique("mallory");
         using var client = await f.ClientForAsync(intruder, await DirectRoles.CreateUserAsync(f, intruder));
 
         var seen = await Requests.ObserveAsync(client, Requests.Make(HttpMethod.Put, $"/authn/{Account}/api_key?role=user:{login}"));
@@ -108,7 +108,7 @@ public abstract class RotatingApiKeys(ServerFixture f)
     [Fact]
     public async Task Basic_auth_naming_a_foreign_role_is_refused_as_operation_against_foreign_user()
     {
-        var login = DirectRoles.Unique("erin");
+        var login = World.Unique("erin");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
         var request = Requests.Make(HttpMethod.Put, $"/authn/{Account}/api_key?role=user:admin", auth: ServerFixture.Basic(login, apiKey));
 
@@ -124,7 +124,7 @@ public abstract class RotatingApiKeys(ServerFixture f)
     [Fact]
     public async Task Wrong_or_missing_credentials_are_an_empty_401_and_change_nothing()
     {
-        var login = DirectRoles.Unique("frank");
+        var login = World.Unique("frank");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
 
         var wrong = await Requests.ObserveAsync(f.Client, Requests.Make(HttpMethod.Put, $"/authn/{Account}/api_key", auth: ServerFixture.Basic(login, "nope")));

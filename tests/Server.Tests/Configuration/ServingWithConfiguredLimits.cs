@@ -73,7 +73,7 @@ public abstract class ServingWithConfiguredLimits(ServerFixture f)
     [Fact]
     public async Task Host_tokens_live_as_long_as_CONJUR_HOST_AUTHORIZATION_TOKEN_TTL_says()
     {
-        var host = DirectRoles.Unique("app");
+        var host = World.Unique("app");
         var apiKey = await DirectRoles.CreateHostAsync(f, host);
 
         var claims = TokenForge.DecodedPayload(await f.AuthenticateAsync($"host/{host}", apiKey));

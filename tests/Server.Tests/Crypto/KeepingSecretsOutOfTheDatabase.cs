@@ -28,14 +28,14 @@ public abstract class KeepingSecretsOutOfTheDatabase(ServerFixture f)
 
         // An account created with an admin password, as `account create --password-from-stdin` does.
         const string adminPassword = "Admin-Password-Of-Vault-77";
-        var vault = DirectRoles.Unique("vault");
+        var vault = World.Unique("vault");
         var created = await f.CreateAccountAsync(vault, adminPassword);
         AddText("admin password", adminPassword);
         AddText("new account's admin API key", created.AdminApiKey);
         AddText("fixture admin API key", f.AdminApiKey);
 
         // A user whose key is rotated and whose password is changed over HTTP.
-        var login = DirectRoles.Unique("alice");
+        var login = World.Unique("alice");
         const string firstPassword = "First-Password-Of-Alice-1";
         const string secondPassword = "Second-Password-Of-Alice-2";
         var firstKey = await DirectRoles.CreateUserAsync(f, login, firstPassword);
@@ -52,7 +52,7 @@ public abstract class KeepingSecretsOutOfTheDatabase(ServerFixture f)
         AddText("rotated API key", secondKey);
 
         // A host, whose key a later login hands back.
-        var host = DirectRoles.Unique("app");
+        var host = World.Unique("app");
         AddText("host API key", await DirectRoles.CreateHostAsync(f, host));
 
         // The token-signing private keys and the data key itself.
@@ -79,17 +79,11 @@ public abstract class KeepingSecretsOutOfTheDatabase(ServerFixture f)
     {
         var needles = new Dictionary<string, byte[]>();
         using var admin = await f.AdminClientAsync();
-        var branch = DirectRoles.Unique("vault");
+        var branch = World.Unique("vault");
         var policy = $"- !policy\n  id: {branch}\n  body:\n  - !variable db/password\n  - !user robot\n  - !host app\n";
-        using var load = await admin.PostAsync($"/policies/{Account}/policy/root", new StringContent(policy, Encoding.UTF8, "application/x-yaml"));
-        var loaded = await load.Content.ReadAsStringAsync();
-        Assert.True(load.StatusCode == HttpStatusCode.Created, loaded);
-        using (var doc = JsonDocument.Parse(loaded))
+        foreach (var (roleId, apiKey) in (await World.LoadAsync(admin, HttpMethod.Post, "root", policy)).CreatedRoles)
         {
-            foreach (var role in doc.RootElement.GetProperty("created_roles").EnumerateObject())
-            {
-                AddText(needles, role.Name + " API key", role.Value.GetProperty("api_key").GetString()!);
-            }
+            AddText(needles, roleId + " API key", apiKey);
         }
 
         Assert.Equal(4 * 2, needles.Count);
@@ -120,7 +114,7 @@ public abstract class KeepingSecretsOutOfTheDatabase(ServerFixture f)
     [Fact]
     public async Task Encrypted_columns_are_bound_to_their_row()
     {
-        var login = DirectRoles.Unique("bound");
+        var login = World.Unique("bound");
         await DirectRoles.CreateUserAsync(f, login, "Bound-Password-12");
         var roleId = $"{Account}:user:{login}";
         var (password, signingKey) = await f.WithDbAsync(async db =>

@@ -26,7 +26,7 @@ public abstract class EnrollingHostsWithAHostFactory(ServerFixture f)
         // created_at is rendered to the millisecond; start on a whole second so both stores render the same value.
         var now = f.Time.GetUtcNow();
         f.Time.Advance(TimeSpan.FromTicks(TimeSpan.TicksPerSecond - (now.Ticks % TimeSpan.TicksPerSecond)));
-        var hostIdentifier = DirectRoles.Unique("new");
+        var hostIdentifier = World.Unique("new");
         var request = HostFactoryRequests.CreateHost(token, null, ("id", hostIdentifier), ("annotations[team]", "blue"), ("annotations[purpose]", "web"));
         using var response = await f.Client.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
@@ -74,7 +74,7 @@ public abstract class EnrollingHostsWithAHostFactory(ServerFixture f)
         var app = await HostFactoryApp.LoadAsync(f);
         using var admin = await f.AdminClientAsync();
         var token = Assert.Single(await HostFactoryRequests.IssueAsync(admin, app.FactoryId, f.Time.GetUtcNow().AddHours(1)));
-        var hostIdentifier = DirectRoles.Unique("again");
+        var hostIdentifier = World.Unique("again");
         var hostId = $"{Account}:host:{hostIdentifier}";
 
         using var first = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", hostIdentifier), ("annotations[team]", "blue")));
@@ -119,7 +119,7 @@ public abstract class EnrollingHostsWithAHostFactory(ServerFixture f)
         var app = await HostFactoryApp.LoadAsync(f);
         using var admin = await f.AdminClientAsync();
         var token = Assert.Single(await HostFactoryRequests.IssueAsync(admin, app.FactoryId, f.Time.GetUtcNow().AddHours(1)));
-        var hostIdentifier = DirectRoles.Unique("race");
+        var hostIdentifier = World.Unique("race");
         var hostId = $"{Account}:host:{hostIdentifier}";
 
         var requests = Enumerable.Range(0, 4).Select(_ => HostFactoryRequests.CreateHost(token, null, ("id", hostIdentifier))).ToList();
@@ -200,7 +200,7 @@ public abstract class EnrollingHostsWithAHostFactory(ServerFixture f)
         var app = await HostFactoryApp.LoadAsync(f);
         using var admin = await f.AdminClientAsync();
         var token = Assert.Single(await HostFactoryRequests.IssueAsync(admin, app.FactoryId, f.Time.GetUtcNow().AddHours(1)));
-        var hostIdentifier = DirectRoles.Unique("q") + "/nested";
+        var hostIdentifier = World.Unique("q") + "/nested";
         var request = Requests.Make(
             HttpMethod.Post,
             $"/host_factories/hosts?id={Uri.EscapeDataString(hostIdentifier)}&annotations%5Brole%5D=db%2Bcache",
@@ -220,7 +220,7 @@ public abstract class EnrollingHostsWithAHostFactory(ServerFixture f)
         var app = await HostFactoryApp.LoadAsync(f);
         using var admin = await f.AdminClientAsync();
         var token = Assert.Single(await HostFactoryRequests.IssueAsync(admin, app.FactoryId, f.Time.GetUtcNow().AddHours(1)));
-        var hostIdentifier = DirectRoles.Unique("json");
+        var hostIdentifier = World.Unique("json");
         var request = Requests.Make(HttpMethod.Post, "/host_factories/hosts", authorization: $"Token token=\"{token}\"");
         request.Content = new StringContent($$$"""{"id":"{{{hostIdentifier}}}","annotations":{"tier":"1"}}""", Encoding.UTF8, "application/json");
 

@@ -39,7 +39,7 @@ internal sealed record HostFactoryApp(
 
     public static async Task<HostFactoryApp> LoadAsync(ServerFixture f)
     {
-        var prefix = DirectRoles.Unique("app");
+        var prefix = World.Unique("app");
         var policy = $"""
             - !user {prefix}-reader
             - !user {prefix}-executor
@@ -69,12 +69,7 @@ internal sealed record HostFactoryApp(
               resource: !host-factory {prefix}/factory
             """;
         using var admin = await f.AdminClientAsync();
-        using var response = await admin.PostAsync($"/policies/{Account}/policy/root", new StringContent(policy, Encoding.UTF8, "application/x-yaml"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        using var doc = JsonDocument.Parse(body);
-        var keys = doc.RootElement.GetProperty("created_roles").EnumerateObject()
-            .ToDictionary(p => p.Name, p => p.Value.GetProperty("api_key").GetString()!, StringComparer.Ordinal);
+        var keys = (await World.LoadAsync(admin, HttpMethod.Post, "root", policy)).ApiKeys;
         return new HostFactoryApp(
             prefix,
             $"{Account}:host_factory:{prefix}/factory",
@@ -82,49 +77,4 @@ internal sealed record HostFactoryApp(
             $"{Account}:layer:{prefix}/workers",
             keys);
     }
-}
-
-/// <summary>The three host-factory requests, as a client sends them (form bodies; the raw token in the header).</summary>
-internal static class HostFactoryRequests
-{
-    public static HttpRequestMessage CreateTokens(params (string Name, string Value)[] form)
-    {
-        var request = Requests.Make(HttpMethod.Post, "/host_factory_tokens");
-        request.Content = new FormUrlEncodedContent(form.Select(p => new KeyValuePair<string, string>(p.Name, p.Value)));
-        return request;
-    }
-
-    public static HttpRequestMessage CreateHost(string? token, string? clientIp = null, params (string Name, string Value)[] form)
-    {
-        var request = Requests.Make(HttpMethod.Post, "/host_factories/hosts", authorization: token is null ? null : $"Token token=\"{token}\"");
-        request.Content = new FormUrlEncodedContent(form.Select(p => new KeyValuePair<string, string>(p.Name, p.Value)));
-        if (clientIp is not null)
-        {
-            request.Headers.Add("X-Forwarded-For", clientIp);
-        }
-
-        return request;
-    }
-
-    public static HttpRequestMessage Revoke(string token) => Requests.Make(HttpMethod.Delete, $"/host_factory_tokens/{Uri.EscapeDataString(token)}");
-
-    /// <summary>Creates tokens as <paramref name="client"/> and returns them; fails the test unless the answer is 200.</summary>
-    public static async Task<IReadOnlyList<string>> IssueAsync(HttpClient client, string factoryId, DateTimeOffset expiration, int count = 1, params string[] cidrs)
-    {
-        var form = new List<(string, string)>
-        {
-            ("host_factory", factoryId),
-            ("expiration", expiration.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)),
-            ("count", count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        };
-        form.AddRange(cidrs.Select(c => ("cidr[]", c)));
-        using var response = await client.SendAsync(CreateTokens([.. form]));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.EnumerateArray().Select(e => e.GetProperty("token").GetString()!).ToList();
-    }
-
-    /// <summary>A whole-second time, so an expiration survives the round trip through the wire format unchanged.</summary>
-    public static DateTimeOffset WholeSecond(DateTimeOffset t) => new(t.Ticks - (t.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 }

@@ -19,7 +19,7 @@ public abstract class PresentingHostFactoryTokens(ServerFixture f)
         var app = await HostFactoryApp.LoadAsync(f);
         using var admin = await f.AdminClientAsync();
         var token = Assert.Single(await HostFactoryRequests.IssueAsync(admin, app.FactoryId, f.Time.GetUtcNow().AddMinutes(10)));
-        var hostIdentifier = DirectRoles.Unique("late");
+        var hostIdentifier = World.Unique("late");
 
         f.Time.Advance(TimeSpan.FromMinutes(10));
         var request = HostFactoryRequests.CreateHost(token, null, ("id", hostIdentifier));
@@ -42,9 +42,9 @@ public abstract class PresentingHostFactoryTokens(ServerFixture f)
         var token = Assert.Single(await HostFactoryRequests.IssueAsync(admin, app.FactoryId, expiration));
 
         f.Time.SetUtcNow(expiration.AddMilliseconds(-1));
-        using var inTime = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", DirectRoles.Unique("on-time"))));
+        using var inTime = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", World.Unique("on-time"))));
         f.Time.SetUtcNow(expiration);
-        using var atExpiry = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", DirectRoles.Unique("at-expiry"))));
+        using var atExpiry = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", World.Unique("at-expiry"))));
 
         Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Unauthorized), (inTime.StatusCode, atExpiry.StatusCode));
     }
@@ -60,7 +60,7 @@ public abstract class PresentingHostFactoryTokens(ServerFixture f)
         var app = await HostFactoryApp.LoadAsync(f);
         using var admin = await f.AdminClientAsync();
         var token = Assert.Single(await HostFactoryRequests.IssueAsync(admin, app.FactoryId, f.Time.GetUtcNow().AddHours(1), 1, "10.0.0.0/8", "192.168.7.7"));
-        var hostIdentifier = DirectRoles.Unique("cidr");
+        var hostIdentifier = World.Unique("cidr");
 
         var request = HostFactoryRequests.CreateHost(token, clientIp, ("id", hostIdentifier));
         var observed = await Requests.ObserveAsync(f.Client, request);
@@ -83,7 +83,7 @@ public abstract class PresentingHostFactoryTokens(ServerFixture f)
         var app = await HostFactoryApp.LoadAsync(f);
         using var admin = await f.AdminClientAsync();
         var token = Assert.Single(await HostFactoryRequests.IssueAsync(admin, app.FactoryId, f.Time.GetUtcNow().AddHours(1)));
-        var hostIdentifier = DirectRoles.Unique("nope");
+        var hostIdentifier = World.Unique("nope");
         var adminAccessToken = await f.AuthenticateAsync("admin", f.AdminApiKey);
 
         string?[] headers =
@@ -128,7 +128,7 @@ public abstract class PresentingHostFactoryTokens(ServerFixture f)
         {
             for (var i = 0; i < 2; i++)
             {
-                using var response = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", DirectRoles.Unique("many"))));
+                using var response = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", World.Unique("many"))));
                 Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             }
         }

@@ -22,11 +22,11 @@ public abstract class RevokingHostFactoryTokens(ServerFixture f)
         var observed = await Requests.ObserveAsync(admin, request);
 
         Assert.Equal((204, ""), (observed.Status, observed.Body));
-        using var refused = await f.Client.SendAsync(HostFactoryRequests.CreateHost(revoked, null, ("id", DirectRoles.Unique("revoked"))));
+        using var refused = await f.Client.SendAsync(HostFactoryRequests.CreateHost(revoked, null, ("id", World.Unique("revoked"))));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
 
         // Only that token: its sibling still works.
-        using var accepted = await f.Client.SendAsync(HostFactoryRequests.CreateHost(tokens[1], null, ("id", DirectRoles.Unique("sibling"))));
+        using var accepted = await f.Client.SendAsync(HostFactoryRequests.CreateHost(tokens[1], null, ("id", World.Unique("sibling"))));
         Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
         Assert.Equal(1, await f.WithDbAsync(db => db.HostFactoryTokens.CountAsync(t => t.ResourceId == app.FactoryId)));
 
@@ -62,7 +62,7 @@ public abstract class RevokingHostFactoryTokens(ServerFixture f)
         var observed = await Requests.ObserveAsync(executor, HostFactoryRequests.Revoke(token));
 
         Assert.Equal((403, ""), (observed.Status, observed.Body));
-        using var accepted = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", DirectRoles.Unique("kept"))));
+        using var accepted = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", World.Unique("kept"))));
         Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
     }
 

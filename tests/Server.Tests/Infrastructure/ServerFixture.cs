@@ -112,10 +112,10 @@ public abstract class ServerFixture : IAsyncLifetime
     /// <summary>The Authorization header value for a token JSON.</summary>
     public static string TokenHeader(string tokenJson) => $"Token token=\"{Convert.ToBase64String(Encoding.UTF8.GetBytes(tokenJson))}\"";
 
-    /// <summary>A client that sends an access token for the given login.</summary>
-    public async Task<HttpClient> ClientForAsync(string login, string apiKey)
+    /// <summary>A client that sends an access token for the given login (of <paramref name="account"/>, by default the test account).</summary>
+    public async Task<HttpClient> ClientForAsync(string login, string apiKey, string? account = null)
     {
-        var token = await AuthenticateAsync(login, apiKey);
+        var token = await AuthenticateAsync(login, apiKey, account);
         var client = NewClient();
         client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", TokenHeader(token));
         return client;

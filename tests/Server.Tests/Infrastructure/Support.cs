@@ -20,11 +20,6 @@ namespace Secrets.Server.Tests.Infrastructure;
 /// </summary>
 internal static class DirectRoles
 {
-    private static int _counter;
-
-    /// <summary>A name no other test of the class uses (tests of one class share a database).</summary>
-    public static string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..6]}";
-
     /// <summary>Creates <c>account:kind:identifier</c> owned by the account's admin; returns its API key ("" without credentials).</summary>
     public static Task<string> CreateAsync(
         ServerFixture f,
@@ -159,54 +154,3 @@ internal static class TokenForge
     public static JsonElement DecodedHeader(string tokenJson) =>
         JsonDocument.Parse(FromUrlSafe(Fields(tokenJson).Protected)).RootElement.Clone();
 }
-
-/// <summary>Small request helpers: every request carries its own X-Request-Id so its audit record can be found.</summary>
-internal static class Requests
-{
-    public static HttpRequestMessage Make(HttpMethod method, string path, string? body = null, AuthenticationHeaderValue? auth = null, string? authorization = null)
-    {
-        var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "text/plain");
-        }
-
-        if (auth is not null)
-        {
-            request.Headers.Authorization = auth;
-        }
-
-        if (authorization is not null)
-        {
-            request.Headers.TryAddWithoutValidation("Authorization", authorization);
-        }
-
-        request.Headers.Add("X-Request-Id", NewRequestId());
-        return request;
-    }
-
-    public static string NewRequestId() => "test-" + Guid.NewGuid().ToString("N");
-
-    public static string RequestId(HttpRequestMessage request) => request.Headers.GetValues("X-Request-Id").Single();
-
-    /// <summary>The response as a client sees it, minus what differs per request (Date, X-Request-Id).</summary>
-    public static async Task<Observed> ObserveAsync(HttpClient client, HttpRequestMessage request)
-    {
-        using var response = await client.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        var headers = response.Headers.Concat(response.Content.Headers)
-            .Where(h => !h.Key.Equals("Date", StringComparison.OrdinalIgnoreCase) && !h.Key.Equals("X-Request-Id", StringComparison.OrdinalIgnoreCase))
-            .Select(h => $"{h.Key}: {string.Join(",", h.Value)}")
-            .Order(StringComparer.Ordinal)
-            .ToArray();
-        return new Observed((int)response.StatusCode, body, string.Join("\n", headers));
-    }
-
-    /// <summary>The audit lines written for the request with <paramref name="requestId"/> (its RFC 5424 PROCID).</summary>
-    public static IReadOnlyList<string> AuditFor(ServerFixture f, string requestId) =>
-        f.Audit.Lines.Where(l => l.Contains($" conjur {requestId} ", StringComparison.Ordinal)).ToList();
-
-    public static string SingleAuditFor(ServerFixture f, string requestId) => Assert.Single(AuditFor(f, requestId));
-}
-
-internal sealed record Observed(int Status, string Body, string Headers);

@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -23,7 +23,7 @@ public abstract class AuditingPolicyLoads(ServerFixture f)
             branch,
             "- !group g\n- !host h\n- !variable {id: v, annotations: {a: b}}\n- !grant {role: !group g, member: !host h}\n- !permit {role: !group g, privilege: read, resource: !variable v}\n");
 
-        var lines = AuditFor(f, response);
+        var lines = Requests.AuditFor(f, response);
         var policy = $"[policy@43868 id=\"cucumber:policy:{branch}\" version=\"1\"][client@43868 ip=\"127.0.0.1\"][action@43868 result=\"success\" operation=\"add\"]";
         var (g, h, v) = (Full("group", $"{branch}/g"), Full("host", $"{branch}/h"), Full("variable", $"{branch}/v"));
         var expected = new[]
@@ -60,14 +60,14 @@ public abstract class AuditingPolicyLoads(ServerFixture f)
 
         var v = Full("variable", $"{branch}/v");
         var gone = Full("variable", $"{branch}/gone");
-        var patchLines = AuditFor(f, patch);
+        var patchLines = Requests.AuditFor(f, patch);
         Assert.Equal(2, patchLines.Count);
         Assert.All(patchLines, l => Assert.Contains($"[policy@43868 id=\"cucumber:policy:{branch}\" version=\"2\"]", l, StringComparison.Ordinal));
         Assert.All(patchLines, l => Assert.Contains("operation=\"change\"]", l, StringComparison.Ordinal));
         Assert.Contains(patchLines, l => l.EndsWith($"cucumber:user:admin changed annotation a on {v}", StringComparison.Ordinal));
         Assert.Contains(patchLines, l => l.EndsWith($"cucumber:user:admin changed owner of {v} to {Full("group", $"{branch}/o")}", StringComparison.Ordinal));
 
-        var putLine = Assert.Single(AuditFor(f, put));
+        var putLine = Assert.Single(Requests.AuditFor(f, put));
         Assert.Contains($"[subject@43868 resource=\"{gone}\"][policy@43868 id=\"cucumber:policy:{branch}\" version=\"3\"]", putLine, StringComparison.Ordinal);
         Assert.EndsWith($"[action@43868 result=\"success\" operation=\"remove\"] cucumber:user:admin removed resource {gone}", putLine, StringComparison.Ordinal);
     }
@@ -81,7 +81,7 @@ public abstract class AuditingPolicyLoads(ServerFixture f)
         var post = await PostAsync(admin, branch, "- !grant {role: !group nowhere, member: !user nobody}\n");
         var patch = await PatchAsync(admin, branch, "- !foo x\n");
 
-        var postLine = Assert.Single(AuditFor(f, post));
+        var postLine = Assert.Single(Requests.AuditFor(f, post));
         Assert.StartsWith("<84>1 ", postLine, StringComparison.Ordinal);
         Assert.Contains(
             $" conjur {post.RequestId} policy [auth@43868 user=\"cucumber:user:admin\"][subject@43868 policy=\"cucumber:policy:{branch}\"][client@43868 ip=\"127.0.0.1\"][action@43868 result=\"failure\" operation=\"create\"] Failed to load policy: Group '{branch}/nowhere' not found in account 'cucumber'",
@@ -89,7 +89,7 @@ public abstract class AuditingPolicyLoads(ServerFixture f)
             StringComparison.Ordinal);
         Assert.EndsWith(
             "[action@43868 result=\"failure\" operation=\"update\"] Failed to load policy: Error at line 1, column 3 in policy : Unrecognized data type '!foo'",
-            Assert.Single(AuditFor(f, patch)),
+            Assert.Single(Requests.AuditFor(f, patch)),
             StringComparison.Ordinal);
     }
 
@@ -97,14 +97,14 @@ public abstract class AuditingPolicyLoads(ServerFixture f)
     public async Task Audit_records_name_the_loader_not_the_admin_when_someone_else_loads()
     {
         using var admin = await f.AdminClientAsync();
-        var login = Unique("loader");
-        var branch = Unique("audit-owner");
+        var login = World.Unique("loader");
+        var branch = World.Unique("audit-owner");
         var created = await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {login}\n- !policy {{id: {branch}, owner: !user {login}}}\n");
         using var client = await f.ClientForAsync(login, created.ApiKeyOf(Full("user", login)));
 
         var response = await LoadAsync(client, HttpMethod.Post, branch, "- !variable v\n");
 
-        var line = Assert.Single(AuditFor(f, response));
+        var line = Assert.Single(Requests.AuditFor(f, response));
         Assert.Contains($"policy [auth@43868 user=\"cucumber:user:{login}\"]", line, StringComparison.Ordinal);
         Assert.EndsWith($"cucumber:user:{login} added resource {Full("variable", $"{branch}/v")}", line, StringComparison.Ordinal);
     }

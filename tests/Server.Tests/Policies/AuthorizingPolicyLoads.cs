@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -18,7 +18,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
     {
         var branch = await NewBranchAsync(admin, "authz");
         await LoadAsync(admin, HttpMethod.Post, branch, "- !variable inside\n");
-        var login = Unique("user");
+        var login = World.Unique("user");
         var permit = privileges.Length == 0 ? "" : $"- !permit {{role: !user {login}, privileges: [{string.Join(", ", privileges)}], resource: !policy {branch}}}\n";
         var created = await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {login}\n{permit}");
         var user = await f.ClientForAsync(login, created.ApiKeyOf(Full("user", login)));
@@ -31,7 +31,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         using var scene = await BranchWithUserAsync(admin);
         var (branch, user, _) = (scene.Branch, scene.User, scene.Login);
-        var missing = Unique("missing");
+        var missing = World.Unique("missing");
 
         var responses = new[]
         {
@@ -57,7 +57,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         using var scene = await BranchWithUserAsync(admin);
         var (_, user, _) = (scene.Branch, scene.User, scene.Login);
 
-        var response = await PostAsync(user, "root", $"- !variable {Unique("v")}\n");
+        var response = await PostAsync(user, "root", $"- !variable {World.Unique("v")}\n");
 
         Assert.Equal((404, NotFound("root")), (response.Status, response.Body));
     }
@@ -77,10 +77,10 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         Assert.All(new[] { post, patch, put, dryRun }, r => Assert.Equal((403, ""), (r.Status, r.Body)));
         Assert.False(await ResourceExistsAsync(f, Full("variable", $"{branch}/x")));
         Assert.Equal([1], await VersionsOfAsync(f, branch));
-        var audit = Assert.Single(AuditFor(f, post));
+        var audit = Assert.Single(Requests.AuditFor(f, post));
         Assert.Contains($"[auth@43868 user=\"cucumber:user:{login}\"][subject@43868 policy=\"cucumber:policy:{branch}\"]", audit, StringComparison.Ordinal);
         Assert.EndsWith("[action@43868 result=\"failure\" operation=\"create\"] Failed to load policy: Forbidden", audit, StringComparison.Ordinal);
-        Assert.EndsWith("operation=\"update\"] Failed to load policy: Forbidden", Assert.Single(AuditFor(f, put)), StringComparison.Ordinal);
+        Assert.EndsWith("operation=\"update\"] Failed to load policy: Forbidden", Assert.Single(Requests.AuditFor(f, put)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         var patch = await PatchAsync(user, branch, "- !variable patched\n");
         var put = await PutAsync(user, branch, "- !variable inside\n");
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (post.Status, post.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (post.Status, post.Body));
         Assert.Equal((403, ""), (patch.Status, patch.Body));
         Assert.Equal((403, ""), (put.Status, put.Body));
         Assert.True(await ResourceExistsAsync(f, Full("variable", $"{branch}/posted")));
@@ -113,7 +113,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         var put = await PutAsync(user, branch, "- !variable inside\n- !variable patched\n");
 
         Assert.Equal((403, ""), (post.Status, post.Body));
-        Assert.Equal((201, PolicyResponse.Created(2)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (patch.Status, patch.Body));
         Assert.Equal((403, ""), (put.Status, put.Body));
 
         // With update on each resource under the branch, PUT is allowed.
@@ -123,7 +123,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         var allowed = await PutAsync(user, branch, "- !variable inside\n- !variable patched\n");
 
         Assert.Equal((403, ""), (stillMissingOne.Status, stillMissingOne.Body));
-        Assert.Equal((201, PolicyResponse.Created(3)), (allowed.Status, allowed.Body));
+        Assert.Equal((201, ApiResponse.Created(3)), (allowed.Status, allowed.Body));
     }
 
     [Fact]
@@ -131,14 +131,14 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "empty");
-        var login = Unique("user");
+        var login = World.Unique("user");
         var created = await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {login}\n- !permit {{role: !user {login}, privilege: update, resource: !policy {branch}}}\n");
         using var user = await f.ClientForAsync(login, created.ApiKeyOf(Full("user", login)));
 
         var put = await PutAsync(user, branch, "- !group first\n");
         var again = await PutAsync(user, branch, "- !group first\n");
 
-        Assert.Equal((201, PolicyResponse.Created(1)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (put.Status, put.Body));
 
         // The group is owned by the branch policy, which the user does not hold: from now on PUT is refused.
         Assert.Equal((403, ""), (again.Status, again.Body));
@@ -150,7 +150,7 @@ public abstract class AuthorizingPolicyLoads(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "prefix");
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !policy {branch}-sibling\n- !variable {branch}-sibling/secret\n- !variable {branch}x\n");
-        var login = Unique("user");
+        var login = World.Unique("user");
         var created = await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {login}\n- !permit {{role: !user {login}, privilege: update, resource: !policy {branch}}}\n");
         using var user = await f.ClientForAsync(login, created.ApiKeyOf(Full("user", login)));
 

@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -40,7 +40,7 @@ public abstract class ComparingLoadModes(ServerFixture f)
 
         var post = await PostAsync(admin, branch, Changed);
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (post.Status, post.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (post.Status, post.Body));
         Assert.Equal(Full("group", $"{branch}/a"), await OwnerOfAsync(f, Full("variable", $"{branch}/v")));
         Assert.Equal("x=one\ny=two\nz=new", await AnnotationsOfAsync(f, Full("variable", $"{branch}/v")));
         Assert.Equal(false, await AdminOptionAsync(f, Full("group", $"{branch}/a"), Full("host", $"{branch}/h")));
@@ -58,7 +58,7 @@ public abstract class ComparingLoadModes(ServerFixture f)
 
         var patch = await PatchAsync(admin, branch, Changed);
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (patch.Status, patch.Body));
         Assert.Equal(Full("group", $"{branch}/b"), await OwnerOfAsync(f, Full("variable", $"{branch}/v")));
         Assert.Equal("x=changed\ny=two\nz=new", await AnnotationsOfAsync(f, Full("variable", $"{branch}/v")));
         Assert.Equal(true, await AdminOptionAsync(f, Full("group", $"{branch}/a"), Full("host", $"{branch}/h")));
@@ -75,7 +75,7 @@ public abstract class ComparingLoadModes(ServerFixture f)
 
         var put = await PutAsync(admin, branch, Changed);
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (put.Status, put.Body));
         Assert.Equal(Full("group", $"{branch}/b"), await OwnerOfAsync(f, Full("variable", $"{branch}/v")));
         Assert.Equal("x=changed\nz=new", await AnnotationsOfAsync(f, Full("variable", $"{branch}/v")));
         Assert.Equal(true, await AdminOptionAsync(f, Full("group", $"{branch}/a"), Full("host", $"{branch}/h")));

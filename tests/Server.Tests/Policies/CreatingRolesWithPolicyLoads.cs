@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -22,7 +22,7 @@ public abstract class CreatingRolesWithPolicyLoads(ServerFixture f)
         Assert.Equal("application/json", response.MediaType);
         var alice = Full("user", $"alice@{branch}");
         var app = Full("host", $"{branch}/app");
-        Assert.Equal(PolicyResponse.Created(1, (alice, response.ApiKeyOf(alice)), (app, response.ApiKeyOf(app))), response.Body);
+        Assert.Equal(ApiResponse.Created(1, (alice, response.ApiKeyOf(alice)), (app, response.ApiKeyOf(app))), response.Body);
         Assert.All(response.CreatedRoles, k => Assert.Matches("^[0-9a-hjkmnp-tv-z]{8,56}$", k.Value));
         Assert.Equal(200, await AuthenticateStatusAsync(f, $"alice@{branch}", response.ApiKeyOf(alice)));
         Assert.Equal(200, await AuthenticateStatusAsync(f, $"host/{branch}/app", response.ApiKeyOf(app)));
@@ -33,13 +33,13 @@ public abstract class CreatingRolesWithPolicyLoads(ServerFixture f)
     public async Task Users_declared_at_the_top_of_root_keep_their_plain_login()
     {
         using var admin = await f.AdminClientAsync();
-        var login = Unique("root-user");
+        var login = World.Unique("root-user");
 
         var response = await PostAsync(admin, "root", $"- !user {login}\n");
 
         Assert.Equal(201, response.Status);
         var id = Full("user", login);
-        Assert.Equal(PolicyResponse.Created(response.Version, (id, response.ApiKeyOf(id))), response.Body);
+        Assert.Equal(ApiResponse.Created(response.Version, (id, response.ApiKeyOf(id))), response.Body);
         using var client = await f.ClientForAsync(login, response.ApiKeyOf(id));
         Assert.Equal(Full("user", "admin"), await OwnerOfAsync(f, id));
     }
@@ -58,9 +58,9 @@ public abstract class CreatingRolesWithPolicyLoads(ServerFixture f)
         var put = await PutAsync(admin, branch, "- !host one\n- !host two\n");
 
         var two = Full("host", $"{branch}/two");
-        Assert.Equal(PolicyResponse.Created(2, (two, post.ApiKeyOf(two))), post.Body);
-        Assert.Equal(PolicyResponse.Created(3), patch.Body);
-        Assert.Equal(PolicyResponse.Created(4), put.Body);
+        Assert.Equal(ApiResponse.Created(2, (two, post.ApiKeyOf(two))), post.Body);
+        Assert.Equal(ApiResponse.Created(3), patch.Body);
+        Assert.Equal(ApiResponse.Created(4), put.Body);
         Assert.Equal(200, await AuthenticateStatusAsync(f, $"host/{branch}/one", key));
         Assert.Equal(200, await AuthenticateStatusAsync(f, $"host/{branch}/two", post.ApiKeyOf(two)));
     }
@@ -89,8 +89,8 @@ public abstract class CreatingRolesWithPolicyLoads(ServerFixture f)
         var empty = await PostAsync(admin, branch, "[]");
         var comments = await PatchAsync(admin, branch, "# nothing to see\n# here\n");
 
-        Assert.Equal((201, PolicyResponse.Created(1)), (empty.Status, empty.Body));
-        Assert.Equal((201, PolicyResponse.Created(2)), (comments.Status, comments.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (empty.Status, empty.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (comments.Status, comments.Body));
     }
 
     [Fact]
@@ -118,13 +118,13 @@ public abstract class CreatingRolesWithPolicyLoads(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "ctype");
 
-        var none = await SendAsync(admin, HttpMethod.Post, PolicyPath(branch), "- !variable a\n", contentType: null);
-        var text = await SendAsync(admin, HttpMethod.Post, PolicyPath(branch), "- !variable b\n", "text/plain");
-        var form = await SendAsync(admin, HttpMethod.Post, PolicyPath(branch), "- !variable c\n", "application/x-www-form-urlencoded");
-        var junk = await SendAsync(admin, HttpMethod.Post, PolicyPath(branch), "- !variable d\n", "this is ; not = a type");
+        var none = await Requests.SendAsync(admin, HttpMethod.Post, PolicyPath(branch), "- !variable a\n", contentType: null);
+        var text = await Requests.SendAsync(admin, HttpMethod.Post, PolicyPath(branch), "- !variable b\n", "text/plain");
+        var form = await Requests.SendAsync(admin, HttpMethod.Post, PolicyPath(branch), "- !variable c\n", "application/x-www-form-urlencoded");
+        var junk = await Requests.SendAsync(admin, HttpMethod.Post, PolicyPath(branch), "- !variable d\n", "this is ; not = a type");
 
         Assert.Equal([201, 201, 201, 201], new[] { none.Status, text.Status, form.Status, junk.Status });
-        Assert.Equal(PolicyResponse.Created(4), junk.Body);
+        Assert.Equal(ApiResponse.Created(4), junk.Body);
         foreach (var v in new[] { "a", "b", "c", "d" })
         {
             Assert.True(await ResourceExistsAsync(f, Full("variable", $"{branch}/{v}")));
@@ -144,17 +144,17 @@ public abstract class CreatingRolesWithPolicyLoads(ServerFixture f)
     [Fact]
     public async Task The_root_policy_is_created_on_the_first_policy_request_of_an_account_owned_by_its_admin()
     {
-        var account = Unique("lazy").Replace("-", "", StringComparison.Ordinal);
+        var account = World.Unique("lazy").Replace("-", "", StringComparison.Ordinal);
         var created = await f.CreateAccountAsync(account);
         var rootId = $"{account}:policy:root";
         Assert.False(await ResourceExistsAsync(f, rootId));
-        using var admin = await ClientForAsync(f, "admin", created.AdminApiKey, account);
+        using var admin = await f.ClientForAsync("admin", created.AdminApiKey, account);
 
-        var response = await SendAsync(admin, HttpMethod.Post, PolicyPath("root", account: account), "- !user first\n");
+        var response = await Requests.SendAsync(admin, HttpMethod.Post, PolicyPath("root", account: account), "- !user first\n");
 
         Assert.Equal(201, response.Status);
         var first = $"{account}:user:first";
-        Assert.Equal(PolicyResponse.Created(1, (first, response.ApiKeyOf(first))), response.Body);
+        Assert.Equal(ApiResponse.Created(1, (first, response.ApiKeyOf(first))), response.Body);
         var root = await f.WithDbAsync(db => db.Resources.AsNoTracking().SingleAsync(r => r.ResourceId == rootId));
         Assert.Equal(($"{account}:user:admin", null, "policy"), (root.OwnerId, root.PolicyId, root.Kind));
         Assert.True(await RoleExistsAsync(f, rootId));

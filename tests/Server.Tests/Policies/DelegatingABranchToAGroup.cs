@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -16,10 +16,10 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
     public async Task A_member_of_the_owning_group_loads_into_the_branch_and_its_sub_policies_but_nowhere_else()
     {
         using var admin = await f.AdminClientAsync();
-        var ops = Unique("ops");
-        var dana = Unique("dana");
-        var prod = Unique("prod");
-        var other = Unique("other");
+        var ops = World.Unique("ops");
+        var dana = World.Unique("dana");
+        var prod = World.Unique("prod");
+        var other = World.Unique("other");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -35,10 +35,10 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
         var intoRoot = await PostAsync(client, "root", "- !variable x\n");
 
         var app = Full("host", $"{prod}/app");
-        Assert.Equal((201, PolicyResponse.Created(1, (app, post.ApiKeyOf(app)))), (post.Status, post.Body));
-        Assert.Equal((201, PolicyResponse.Created(2)), (patch.Status, patch.Body));
-        Assert.Equal((201, PolicyResponse.Created(1)), (sub.Status, sub.Body));
-        Assert.Equal((201, PolicyResponse.Created(3)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(1, (app, post.ApiKeyOf(app)))), (post.Status, post.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (sub.Status, sub.Body));
+        Assert.Equal((201, ApiResponse.Created(3)), (put.Status, put.Body));
         Assert.Equal((404, NotFound(other)), (intoOther.Status, intoOther.Body));
         Assert.Equal((404, NotFound("root")), (intoRoot.Status, intoRoot.Body));
         Assert.Equal(Full("policy", prod), await OwnerOfAsync(f, Full("variable", $"{prod}/password")));
@@ -52,9 +52,9 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
     public async Task A_user_who_leaves_the_owning_group_can_no_longer_see_the_branch()
     {
         using var admin = await f.AdminClientAsync();
-        var ops = Unique("ops");
-        var dana = Unique("dana");
-        var prod = Unique("prod");
+        var ops = World.Unique("ops");
+        var dana = World.Unique("dana");
+        var prod = World.Unique("prod");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -73,9 +73,9 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
     public async Task A_group_permitted_create_and_update_appends_and_updates_but_put_needs_update_on_the_contents()
     {
         using var admin = await f.AdminClientAsync();
-        var devs = Unique("devs");
-        var eve = Unique("eve");
-        var staging = Unique("staging");
+        var devs = World.Unique("devs");
+        var eve = World.Unique("eve");
+        var staging = World.Unique("staging");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -91,9 +91,9 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
         var root = await PostAsync(client, "root", "- !variable y\n");
 
         var robot = Full("user", $"robot@{staging}");
-        Assert.Equal((201, PolicyResponse.Created(1)), (emptyPut.Status, emptyPut.Body));
-        Assert.Equal((201, PolicyResponse.Created(2, (robot, post.ApiKeyOf(robot)))), (post.Status, post.Body));
-        Assert.Equal((201, PolicyResponse.Created(3)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (emptyPut.Status, emptyPut.Body));
+        Assert.Equal((201, ApiResponse.Created(2, (robot, post.ApiKeyOf(robot)))), (post.Status, post.Body));
+        Assert.Equal((201, ApiResponse.Created(3)), (patch.Status, patch.Body));
 
         // The records belong to policy:staging, a role eve does not hold: she lacks update on them.
         Assert.Equal((403, ""), (put.Status, put.Body));
@@ -106,10 +106,10 @@ public abstract class DelegatingABranchToAGroup(ServerFixture f)
     public async Task A_delegated_load_can_grant_roles_of_its_branch_to_outsiders_it_can_name()
     {
         using var admin = await f.AdminClientAsync();
-        var ops = Unique("ops");
-        var dana = Unique("dana");
-        var app = Unique("app");
-        var prod = Unique("prod");
+        var ops = World.Unique("ops");
+        var dana = World.Unique("dana");
+        var app = World.Unique("app");
+        var prod = World.Unique("prod");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,

@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -35,7 +35,7 @@ public abstract class DeletingRevokingAndDenying(ServerFixture f)
 
         var patch = await PatchAsync(admin, branch, "- !revoke {role: !group g, member: !host h}\n");
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (patch.Status, patch.Body));
         Assert.False(await MembershipExistsAsync(f, Full("group", $"{branch}/g"), Full("host", $"{branch}/h")));
         Assert.Equal(before with { Memberships = before.Memberships - 1 }, await CountUnderAsync(f, branch));
     }
@@ -48,7 +48,7 @@ public abstract class DeletingRevokingAndDenying(ServerFixture f)
 
         var patch = await PatchAsync(admin, branch, "- !deny {role: !host h, privilege: execute, resource: !variable v}\n");
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (patch.Status, patch.Body));
         Assert.Equal("read", await PrivilegesAsync(f, Full("variable", $"{branch}/v"), Full("host", $"{branch}/h")));
         Assert.Equal("read", await PrivilegesAsync(f, Full("variable", $"{branch}/w"), Full("group", $"{branch}/g")));
     }
@@ -63,7 +63,7 @@ public abstract class DeletingRevokingAndDenying(ServerFixture f)
 
         var patch = await PatchAsync(admin, branch, "- !delete {record: !variable w}\n");
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (patch.Status, patch.Body));
         Assert.False(await ResourceExistsAsync(f, w));
         Assert.Equal(0, await SecretCountAsync(f, w));
         Assert.Equal("", await AnnotationsOfAsync(f, w));
@@ -80,7 +80,7 @@ public abstract class DeletingRevokingAndDenying(ServerFixture f)
 
         var patch = await PatchAsync(admin, branch, "- !delete\n  record: !host h\n");
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (patch.Status, patch.Body));
         Assert.False(await RoleExistsAsync(f, h));
         Assert.False(await ResourceExistsAsync(f, h));
         Assert.Null(await RestrictedToAsync(f, h));
@@ -122,7 +122,7 @@ public abstract class DeletingRevokingAndDenying(ServerFixture f)
         var patch = await PatchAsync(admin, branch, "- !delete {record: !variable v}\n- !delete {record: !host h}\n- !variable v\n- !host h\n");
 
         Assert.Equal(201, patch.Status);
-        Assert.Equal(PolicyResponse.Created(2, (h, patch.ApiKeyOf(h))), patch.Body);
+        Assert.Equal(ApiResponse.Created(2, (h, patch.ApiKeyOf(h))), patch.Body);
         Assert.True(await ResourceExistsAsync(f, v));
         Assert.Equal(0, await SecretCountAsync(f, v));
         Assert.Equal("", await PrivilegesAsync(f, v, h));
@@ -142,7 +142,7 @@ public abstract class DeletingRevokingAndDenying(ServerFixture f)
             branch,
             "- !delete {record: !variable never}\n- !revoke {role: !group g, member: !group g}\n- !deny {role: !host h, privilege: update, resource: !variable v}\n");
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (patch.Status, patch.Body));
         Assert.Equal(before, await DumpAsync(f));
     }
 

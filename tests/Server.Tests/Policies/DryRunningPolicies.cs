@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -37,7 +37,7 @@ public abstract class DryRunningPolicies(ServerFixture f)
 
         // The real load afterwards is version 1 and creates bob for the first time.
         var real = await LoadAsync(admin, HttpMethod.Post, branch, "- !user bob\n");
-        Assert.Equal(PolicyResponse.Created(1, (bob, real.ApiKeyOf(bob))), real.Body);
+        Assert.Equal(ApiResponse.Created(1, (bob, real.ApiKeyOf(bob))), real.Body);
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public abstract class DryRunningPolicies(ServerFixture f)
 
         var response = await PostAsync(admin, branch, "- !variable v\n", dryRun: true);
 
-        var line = Assert.Single(AuditFor(f, response));
+        var line = Assert.Single(Requests.AuditFor(f, response));
         Assert.StartsWith("<85>1 ", line, StringComparison.Ordinal);
         Assert.Contains("[action@43868 result=\"success\" operation=\"validate\"]", line, StringComparison.Ordinal);
     }
@@ -146,10 +146,10 @@ public abstract class DryRunningPolicies(ServerFixture f)
     public async Task Records_the_caller_cannot_see_are_not_reported()
     {
         using var admin = await f.AdminClientAsync();
-        var ops = Unique("ops");
-        var dana = Unique("dana");
-        var hidden = Unique("hidden");
-        var branch = Unique("dry-redact");
+        var ops = World.Unique("ops");
+        var dana = World.Unique("dana");
+        var hidden = World.Unique("hidden");
+        var branch = World.Unique("dry-redact");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -177,10 +177,10 @@ public abstract class DryRunningPolicies(ServerFixture f)
     public async Task Visible_records_leave_out_the_invisible_ones_they_are_related_to_but_keep_a_censored_owner()
     {
         using var admin = await f.AdminClientAsync();
-        var ops = Unique("ops");
-        var erin = Unique("erin");
-        var hidden = Unique("hidden-team");
-        var branch = Unique("dry-redact-ref");
+        var ops = World.Unique("ops");
+        var erin = World.Unique("erin");
+        var hidden = World.Unique("hidden-team");
+        var branch = World.Unique("dry-redact-ref");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,

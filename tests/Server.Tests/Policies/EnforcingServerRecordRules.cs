@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -13,7 +13,7 @@ public abstract class EnforcingServerRecordRules(ServerFixture f)
     public async Task Users_may_only_be_declared_in_root()
     {
         using var admin = await f.AdminClientAsync();
-        Assert.Equal(201, (await PostAsync(admin, "root", $"- !user {Unique("top")}\n")).Status);
+        Assert.Equal(201, (await PostAsync(admin, "root", $"- !user {World.Unique("top")}\n")).Status);
         var branch = await NewBranchAsync(admin, "users");
 
         var response = await PostAsync(admin, branch, "- !user bob\n");

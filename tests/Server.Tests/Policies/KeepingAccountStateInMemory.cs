@@ -4,7 +4,7 @@ using Secrets.Policy.Language;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -114,7 +114,7 @@ public abstract class KeepingAccountStateInMemory(ServerFixture f)
 
         var again = await PatchAsync(admin, branch, Text);
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (again.Status, again.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (again.Status, again.Body));
         Assert.Equal(before, await AuthorizationVersionAsync());
         Assert.Equal([1, 2], await VersionsOfAsync(f, branch));
         await AssertKeptStateMatchesDatabaseAsync();

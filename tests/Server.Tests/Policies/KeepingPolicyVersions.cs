@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -47,9 +47,9 @@ public abstract class KeepingPolicyVersions(ServerFixture f)
         var patch = await PatchAsync(admin, branch, Text);
         var put = await PutAsync(admin, branch, Text);
 
-        Assert.Equal(PolicyResponse.Created(2), post.Body);
-        Assert.Equal(PolicyResponse.Created(3), patch.Body);
-        Assert.Equal(PolicyResponse.Created(4), put.Body);
+        Assert.Equal(ApiResponse.Created(2), post.Body);
+        Assert.Equal(ApiResponse.Created(3), patch.Body);
+        Assert.Equal(ApiResponse.Created(4), put.Body);
         Assert.Equal(before, await DumpAsync(f));
         Assert.Equal([1, 2, 3, 4], await VersionsOfAsync(f, branch));
         Assert.Equal(200, await AuthenticateStatusAsync(f, $"host/{branch}/h", first.ApiKeyOf(Full("host", $"{branch}/h"))));

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -58,9 +58,9 @@ public abstract class LoadingALargePolicy(ServerFixture f)
 
         // The same text again changes nothing; a text with half the hosts deletes the other half and their rows.
         var again = await PutAsync(admin, branch, Text(Hosts));
-        Assert.Equal((201, PolicyResponse.Created(2)), (again.Status, again.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (again.Status, again.Body));
         var half = await PutAsync(admin, branch, Text(Hosts / 2));
-        Assert.Equal((201, PolicyResponse.Created(3)), (half.Status, half.Body));
+        Assert.Equal((201, ApiResponse.Created(3)), (half.Status, half.Body));
         Assert.Equal(new RowCounts((Hosts / 2) + 3, Hosts + 3, Hosts / 2, Hosts, Hosts / 2, Hosts / 2, 0), await CountUnderAsync(f, branch));
         Assert.Equal(401, await AuthenticateStatusAsync(f, $"host/{branch}/host-{Hosts - 1:D4}", response.ApiKeyOf(Full("host", $"{branch}/host-{Hosts - 1:D4}"))));
     }

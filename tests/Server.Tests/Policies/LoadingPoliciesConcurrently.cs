@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Secrets.Server.Policies;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -31,7 +31,7 @@ public abstract class LoadingPoliciesConcurrently(ServerFixture f)
     private Task<int> HostCountAsync(string branch) =>
         f.WithDbAsync(db => db.Roles.AsNoTracking().CountAsync(r => r.RoleId.StartsWith($"cucumber:host:{branch}/")));
 
-    internal static void AssertConflict(PolicyResponse response)
+    internal static void AssertConflict(ApiResponse response)
     {
         Assert.Equal((409, Conflict), (response.Status, response.Body));
         Assert.True(int.TryParse(response.RetryAfter, out var seconds), $"Retry-After: {response.RetryAfter}");
@@ -116,7 +116,7 @@ public abstract class LoadingPoliciesConcurrently(ServerFixture f)
         }
 
         var text = Text(Hosts);
-        async Task<(PolicyResponse Final, int Conflicts)> LoadWithRetriesAsync(string branch)
+        async Task<(ApiResponse Final, int Conflicts)> LoadWithRetriesAsync(string branch)
         {
             var conflicts = 0;
             while (true)
@@ -205,7 +205,7 @@ public abstract class LoadingWhileAnotherNodeHoldsTheLock(ServerFixture f)
     public async Task A_load_queued_behind_another_nodes_load_that_revokes_the_callers_rights_is_refused()
     {
         using var admin = await f.AdminClientAsync();
-        var (ops, dana, branch) = (Unique("ops"), Unique("dana"), Unique("revoked"));
+        var (ops, dana, branch) = (World.Unique("ops"), World.Unique("dana"), World.Unique("revoked"));
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,

@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -43,7 +43,7 @@ public abstract class LoadingPolicyWithReplace(ServerFixture f)
 
         var put = await PutAsync(admin, branch, "- !variable keep\n");
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (put.Status, put.Body));
         Assert.Equal(RowCounts.None, await CountUnderAsync(f, $"{branch}/sub"));
         Assert.Empty(await VersionsOfAsync(f, $"{branch}/sub"));
         Assert.Equal(401, await AuthenticateStatusAsync(f, $"host/{branch}/sub/app", appKey));
@@ -66,7 +66,7 @@ public abstract class LoadingPolicyWithReplace(ServerFixture f)
         var again = await PutAsync(admin, branch, WithSubPolicy);
 
         Assert.Equal(201, again.Status);
-        Assert.Equal(PolicyResponse.Created(3, (app, again.ApiKeyOf(app)), (dev, again.ApiKeyOf(dev))), again.Body);
+        Assert.Equal(ApiResponse.Created(3, (app, again.ApiKeyOf(app)), (dev, again.ApiKeyOf(dev))), again.Body);
         Assert.NotEqual(first.ApiKeyOf(app), again.ApiKeyOf(app));
         Assert.Equal(0, await SecretCountAsync(f, pw));
         Assert.Equal((404, $$$"""{"error":{"code":"not_found","message":"CONJ00076E Variable {{{pw}}} is empty or not found."}}"""), await GetSecretAsync(f, pw));
@@ -100,7 +100,7 @@ public abstract class LoadingPolicyWithReplace(ServerFixture f)
               - !policy {id: deeper, body: [!variable deepest, !layer]}
             """);
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (put.Status, put.Body));
         Assert.False(await MembershipExistsAsync(f, Full("group", $"{branch}/sub/g"), Full("host", $"{branch}/sub/app")));
         Assert.Equal("", await PrivilegesAsync(f, Full("variable", $"{branch}/sub/pw"), Full("host", $"{branch}/sub/app")));
         Assert.Equal("", await AnnotationsOfAsync(f, Full("variable", $"{branch}/sub/annotated")));
@@ -134,7 +134,7 @@ public abstract class LoadingPolicyWithReplace(ServerFixture f)
 
         var put = await PutAsync(admin, branch, "[]");
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (put.Status, put.Body));
         Assert.Equal(new RowCounts(1, 1, 0, 0, 0, 0, 0), await CountUnderAsync(f, branch));
         Assert.True(await ResourceExistsAsync(f, Full("policy", branch)));
         Assert.Equal([1, 2], await VersionsOfAsync(f, branch));
@@ -158,7 +158,7 @@ public abstract class ReplacingTheRootPolicy(ServerFixture f)
 
         var put = await PutAsync(admin, "root", "- !user ann\n- !policy stays\n");
 
-        Assert.Equal((201, PolicyResponse.Created(2)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (put.Status, put.Body));
         Assert.Equal(RowCounts.None, await CountUnderAsync(f, "apps"));
         Assert.Equal(401, await AuthenticateStatusAsync(f, "host/apps/web", first.ApiKeyOf(Full("host", "apps/web"))));
         Assert.Equal(200, await AuthenticateStatusAsync(f, "ann", first.ApiKeyOf(Full("user", "ann"))));
@@ -168,7 +168,7 @@ public abstract class ReplacingTheRootPolicy(ServerFixture f)
 
         // root itself, and admin, survive any replace of root.
         var empty = await PutAsync(admin, "root", "[]");
-        Assert.Equal((201, PolicyResponse.Created(3)), (empty.Status, empty.Body));
+        Assert.Equal((201, ApiResponse.Created(3)), (empty.Status, empty.Body));
         Assert.Equal(200, await AuthenticateStatusAsync(f, "admin", f.AdminApiKey));
         Assert.True(await ResourceExistsAsync(f, Full("policy", "root")));
     }

@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -40,7 +40,7 @@ public abstract class LoadingTheSpecExample(ServerFixture f)
         Assert.Equal(201, response.Status);
         var (alice, app, bob) = ("cucumber:user:alice", "cucumber:host:prod/db/app-01", "cucumber:user:bob@prod-db");
         Assert.Equal(
-            PolicyResponse.Created(before + 1, (alice, response.ApiKeyOf(alice)), (app, response.ApiKeyOf(app)), (bob, response.ApiKeyOf(bob))),
+            ApiResponse.Created(before + 1, (alice, response.ApiKeyOf(alice)), (app, response.ApiKeyOf(app)), (bob, response.ApiKeyOf(bob))),
             response.Body);
 
         var rows = await f.WithDbAsync(async db => new

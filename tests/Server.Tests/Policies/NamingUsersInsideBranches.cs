@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -19,7 +19,7 @@ public abstract class NamingUsersInsideBranches(ServerFixture f)
         var response = await PostAsync(admin, $"{dev}/db", "- !user alice\n");
 
         var alice = Full("user", $"alice@{dev}-db");
-        Assert.Equal((201, PolicyResponse.Created(1, (alice, response.ApiKeyOf(alice)))), (response.Status, response.Body));
+        Assert.Equal((201, ApiResponse.Created(1, (alice, response.ApiKeyOf(alice)))), (response.Status, response.Body));
         Assert.Equal(Full("policy", $"{dev}/db"), await OwnerOfAsync(f, alice));
 
         // The login in the URL: encoded (what clients send) and raw.
@@ -50,7 +50,7 @@ public abstract class NamingUsersInsideBranches(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
         var dev = await NewBranchAsync(admin, "dev", "- !policy db\n");
-        var root = Unique("rootuser");
+        var root = World.Unique("rootuser");
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {root}\n");
         await LoadAsync(admin, HttpMethod.Post, $"{dev}/db", "- !user alice\n");
 
@@ -61,7 +61,7 @@ public abstract class NamingUsersInsideBranches(ServerFixture f)
 
         Assert.Equal(201, response.Status);
         var local = Full("user", $"local@{dev}");
-        Assert.Equal(PolicyResponse.Created(1, (local, response.ApiKeyOf(local))), response.Body);
+        Assert.Equal(ApiResponse.Created(1, (local, response.ApiKeyOf(local))), response.Body);
         var group = Full("group", $"{dev}/g");
         Assert.True(await MembershipExistsAsync(f, group, Full("user", root)));
         Assert.True(await MembershipExistsAsync(f, group, Full("user", $"alice@{dev}-db")));
@@ -74,7 +74,7 @@ public abstract class NamingUsersInsideBranches(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
         var dev = await NewBranchAsync(admin, "dev");
-        var name = Unique("only-in-root");
+        var name = World.Unique("only-in-root");
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {name}\n");
 
         var response = await PostAsync(admin, dev, $"- !group g\n- !grant {{role: !group g, member: !user {name}}}\n");

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -25,8 +25,8 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
         - !permit {role: !group devs, privileges: [read, execute], resource: !variable db/password}
         """;
 
-    private static Task<PolicyResponse> GetAsync(HttpClient client, string identifier, string query = "", bool json = false, string kind = "policy", string account = Account) =>
-        SendAsync(client, HttpMethod.Get, $"/policies/{account}/{kind}/{identifier}{query}", json ? Array.Empty<byte>() : (byte[]?)null, json ? "application/json" : null);
+    private static Task<ApiResponse> GetAsync(HttpClient client, string identifier, string query = "", bool json = false, string kind = "policy", string account = Account) =>
+        Requests.SendAsync(client, HttpMethod.Get, $"/policies/{account}/{kind}/{identifier}{query}", json ? Array.Empty<byte>() : (byte[]?)null, json ? "application/json" : null);
 
     private static string Expected(string branch) => $"""
         ---
@@ -76,7 +76,7 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
         Assert.Equal(200, response.Status);
         Assert.Equal("application/x-yaml", response.MediaType);
         Assert.Equal(Expected(branch), response.Body);
-        var line = Assert.Single(AuditFor(f, response));
+        var line = Assert.Single(Requests.AuditFor(f, response));
         Assert.StartsWith("<85>1 ", line, StringComparison.Ordinal);
         Assert.Contains($"[subject@43868 account=\"cucumber\" identifier=\"{branch}\" role_id=\"cucumber:user:admin\"]", line, StringComparison.Ordinal);
         Assert.Contains("[action@43868 result=\"success\" operation=\"read\"]", line, StringComparison.Ordinal);
@@ -104,13 +104,13 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "eff-trip", Body);
         var text = (await GetAsync(admin, branch)).Body;
-        var other = Unique("eff-account");
+        var other = World.Unique("eff-account");
         var created = await f.CreateAccountAsync(other);
-        using var otherAdmin = await ClientForAsync(f, "admin", created.AdminApiKey, other);
+        using var otherAdmin = await f.ClientForAsync("admin", created.AdminApiKey, other);
 
-        var load = await SendAsync(otherAdmin, HttpMethod.Post, PolicyPath("root", account: other), text);
+        var load = await Requests.SendAsync(otherAdmin, HttpMethod.Post, PolicyPath("root", account: other), text);
         var again = await GetAsync(otherAdmin, branch, account: other);
-        var replace = await SendAsync(otherAdmin, HttpMethod.Put, PolicyPath("root", dryRun: true, account: other), text);
+        var replace = await Requests.SendAsync(otherAdmin, HttpMethod.Put, PolicyPath("root", dryRun: true, account: other), text);
 
         Assert.Equal(201, load.Status);
         Assert.Equal(text, again.Body);
@@ -121,9 +121,9 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
     [Fact]
     public async Task Reading_root_of_an_account_that_never_loaded_a_policy_creates_root_and_answers_it()
     {
-        var other = Unique("eff-empty");
+        var other = World.Unique("eff-empty");
         var created = await f.CreateAccountAsync(other);
-        using var otherAdmin = await ClientForAsync(f, "admin", created.AdminApiKey, other);
+        using var otherAdmin = await f.ClientForAsync("admin", created.AdminApiKey, other);
 
         var response = await GetAsync(otherAdmin, "root", account: other);
 
@@ -138,7 +138,7 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
         var branch = await NewBranchAsync(admin, "eff-same", Body);
         var text = (await GetAsync(admin, branch)).Body;
 
-        var response = await SendAsync(admin, HttpMethod.Patch, PolicyPath("root", dryRun: true), text);
+        var response = await Requests.SendAsync(admin, HttpMethod.Patch, PolicyPath("root", dryRun: true), text);
 
         Assert.Equal(200, response.Status);
         Assert.Equal("""{"status":"Valid YAML","created":{"items":[]},"updated":{"before":{"items":[]},"after":{"items":[]}},"deleted":{"items":[]}}""", response.Body);
@@ -199,7 +199,7 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
         }
 
         Assert.Contains("between 0 and 100000", tooLarge.Body, StringComparison.Ordinal);
-        var failure = Assert.Single(AuditFor(f, over));
+        var failure = Assert.Single(Requests.AuditFor(f, over));
         Assert.StartsWith("<84>1 ", failure, StringComparison.Ordinal);
         Assert.Contains("operation=\"read\"", failure, StringComparison.Ordinal);
     }
@@ -208,11 +208,11 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
     public async Task Only_members_of_the_owner_get_it_others_see_403_or_404()
     {
         using var admin = await f.AdminClientAsync();
-        var own = Unique("own");
-        var member = Unique("member");
-        var reader = Unique("reader");
-        var stranger = Unique("stranger");
-        var b = Unique("eff-owner");
+        var own = World.Unique("own");
+        var member = World.Unique("member");
+        var reader = World.Unique("reader");
+        var stranger = World.Unique("stranger");
+        var b = World.Unique("eff-owner");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -227,7 +227,7 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
         var visible = await GetAsync(asReader, b);
         var invisible = await GetAsync(asStranger, b);
         var root = await GetAsync(asMember, "root");
-        var missing = await GetAsync(admin, Unique("no-such-policy"));
+        var missing = await GetAsync(admin, World.Unique("no-such-policy"));
         var notAPolicy = await GetAsync(admin, "x", kind: "variable");
 
         Assert.Equal(200, owner.Status);
@@ -249,7 +249,7 @@ public abstract class ReadingTheEffectivePolicy(ServerFixture f)
         var b = await NewBranchAsync(admin, "eff-quote", "- !variable {id: v, annotations: {flag: \"true\", count: \"10\", note: \"a: b # c\", empty: \"\"}}\n");
 
         var response = await GetAsync(admin, b);
-        var reload = await SendAsync(admin, HttpMethod.Patch, PolicyPath("root", dryRun: true), response.Body);
+        var reload = await Requests.SendAsync(admin, HttpMethod.Patch, PolicyPath("root", dryRun: true), response.Body);
 
         Assert.Equal($"---\n- !policy\n  id: {b}\n  body:\n  - !variable\n    id: v\n    annotations:\n      count: \"10\"\n      empty: \"\"\n      flag: \"true\"\n      note: \"a: b # c\"\n", response.Body);
         using var doc = JsonDocument.Parse(reload.Body);

@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -52,7 +52,7 @@ public abstract class RejectingInvalidPolicies(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
 
-        var group = Unique("team");
+        var group = World.Unique("team");
 
         var response = await PostAsync(admin, "root", $"- !group {group}\n- !grant {{role: !group {group}, member: !user bob}}\n");
 
@@ -143,7 +143,7 @@ public abstract class RejectingInvalidPolicies(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "nobody");
 
-        var response = await SendAsync(admin, HttpMethod.Put, PolicyPath(branch), (byte[]?)null);
+        var response = await Requests.SendAsync(admin, HttpMethod.Put, PolicyPath(branch), (byte[]?)null);
 
         await AssertRejectedAsync(response, branch, NotPresent, operation: "update");
     }
@@ -182,12 +182,12 @@ public abstract class RejectingInvalidPolicies(ServerFixture f)
     }
 
     /// <summary>422 with exactly <paramref name="body"/>; a failure audit record; no version and no row for <paramref name="branch"/>.</summary>
-    private async Task AssertRejectedAsync(PolicyResponse response, string? branch, string body, string operation = "create")
+    private async Task AssertRejectedAsync(ApiResponse response, string? branch, string body, string operation = "create")
     {
         Assert.Equal(422, response.Status);
         Assert.Equal(body, response.Body);
         Assert.Equal("application/json", response.MediaType);
-        var line = Assert.Single(AuditFor(f, response));
+        var line = Assert.Single(Requests.AuditFor(f, response));
         Assert.StartsWith("<84>1 ", line, StringComparison.Ordinal);
         Assert.Contains($"[action@43868 result=\"failure\" operation=\"{operation}\"]", line, StringComparison.Ordinal);
         var message = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("message").GetString();

@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -11,7 +11,7 @@ public abstract class SeeingPoliciesAfterLoads(ServerFixture f)
 {
     private async Task<(string Login, HttpClient Client)> NewUserAsync(HttpClient admin)
     {
-        var login = Unique("viewer");
+        var login = World.Unique("viewer");
         var created = await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {login}\n");
         return (login, await f.ClientForAsync(login, created.ApiKeyOf(Full("user", login))));
     }
@@ -40,7 +40,7 @@ public abstract class SeeingPoliciesAfterLoads(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "member");
-        var group = Unique("loaders");
+        var group = World.Unique("loaders");
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !group {group}\n- !permit {{role: !group {group}, privilege: create, resource: !policy {branch}}}\n");
         var (login, client) = await NewUserAsync(admin);
         using var _ = client;
@@ -52,7 +52,7 @@ public abstract class SeeingPoliciesAfterLoads(ServerFixture f)
         var revoked = await PostAsync(client, branch, "- !variable b\n");
 
         Assert.Equal(404, before.Status);
-        Assert.Equal((201, PolicyResponse.Created(1)), (granted.Status, granted.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (granted.Status, granted.Body));
         Assert.Equal(404, revoked.Status);
         Assert.False(await ResourceExistsAsync(f, Full("variable", $"{branch}/b")));
     }
@@ -63,7 +63,7 @@ public abstract class SeeingPoliciesAfterLoads(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         var (login, client) = await NewUserAsync(admin);
         using var _ = client;
-        var branch = Unique("moved");
+        var branch = World.Unique("moved");
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !policy {branch}\n");
 
         var before = await PostAsync(client, branch, "- !variable a\n");
@@ -73,7 +73,7 @@ public abstract class SeeingPoliciesAfterLoads(ServerFixture f)
         var after = await PostAsync(client, branch, "- !variable b\n");
 
         Assert.Equal(404, before.Status);
-        Assert.Equal((201, PolicyResponse.Created(1)), (owner.Status, owner.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (owner.Status, owner.Body));
         Assert.Equal(404, after.Status);
     }
 
@@ -83,7 +83,7 @@ public abstract class SeeingPoliciesAfterLoads(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         var (login, client) = await NewUserAsync(admin);
         using var _ = client;
-        var branch = Unique("owned");
+        var branch = World.Unique("owned");
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !policy {{id: {branch}, owner: !user {login}}}\n");
 
         var outer = await PostAsync(client, branch, "- !policy {id: inner, body: [!variable v]}\n");

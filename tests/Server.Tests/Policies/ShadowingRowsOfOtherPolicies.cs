@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -13,7 +13,7 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
     /// <summary>Root declares, inside branch S, records and relationships that therefore belong to policy root.</summary>
     private static async Task<(string Branch, string ApiKey)> DeclaredByRootAsync(HttpClient admin, string user)
     {
-        var branch = Unique("shadow");
+        var branch = World.Unique("shadow");
         var created = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -31,7 +31,7 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
     public async Task Rows_record_the_policy_of_the_load_not_the_innermost_policy_block()
     {
         using var admin = await f.AdminClientAsync();
-        var (branch, _) = await DeclaredByRootAsync(admin, Unique("u"));
+        var (branch, _) = await DeclaredByRootAsync(admin, World.Unique("u"));
 
         await LoadAsync(admin, HttpMethod.Post, branch, "- !policy {id: nested, body: [!variable deep]}\n");
 
@@ -45,14 +45,14 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
     public async Task Put_into_the_branch_deletes_nothing_that_root_declared()
     {
         using var admin = await f.AdminClientAsync();
-        var user = Unique("u");
+        var user = World.Unique("u");
         var (branch, hostKey) = await DeclaredByRootAsync(admin, user);
         await SetSecretAsync(f, Full("variable", $"{branch}/pre"), "s3cret");
         var before = await DumpAsync(f);
 
         var put = await PutAsync(admin, branch, "[]");
 
-        Assert.Equal((201, PolicyResponse.Created(1)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (put.Status, put.Body));
         Assert.Equal(before, await DumpAsync(f));
         Assert.Equal(200, await AuthenticateStatusAsync(f, $"host/{branch}/h", hostKey, "10.1.1.1"));
     }
@@ -61,15 +61,15 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
     public async Task Patch_and_put_never_change_the_owner_annotation_value_or_restriction_of_a_shadowed_row()
     {
         using var admin = await f.AdminClientAsync();
-        var (branch, hostKey) = await DeclaredByRootAsync(admin, Unique("u"));
+        var (branch, hostKey) = await DeclaredByRootAsync(admin, World.Unique("u"));
         var before = await DumpAsync(f);
         const string Redeclared = "- !group a\n- !group b\n- !variable {id: pre, owner: !group b, annotations: {note: changed}}\n- !host {id: h, restricted_to: 192.168.0.0/16}\n";
 
         var patch = await PatchAsync(admin, branch, Redeclared);
         var put = await PutAsync(admin, branch, Redeclared);
 
-        Assert.Equal((201, PolicyResponse.Created(1)), (patch.Status, patch.Body));
-        Assert.Equal((201, PolicyResponse.Created(2)), (put.Status, put.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (put.Status, put.Body));
         Assert.Equal(before, await DumpAsync(f));
         Assert.Equal(Full("group", $"{branch}/a"), await OwnerOfAsync(f, Full("variable", $"{branch}/pre")));
         Assert.Equal("note=original", await AnnotationsOfAsync(f, Full("variable", $"{branch}/pre")));
@@ -81,7 +81,7 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
     public async Task Revoke_and_deny_leave_relationships_of_another_policy_in_place()
     {
         using var admin = await f.AdminClientAsync();
-        var user = Unique("u");
+        var user = World.Unique("u");
         var (branch, _) = await DeclaredByRootAsync(admin, user);
 
         var patch = await PatchAsync(
@@ -89,7 +89,7 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
             branch,
             $"- !revoke {{role: !group a, member: !user /{user}}}\n- !deny {{role: !user /{user}, privilege: execute, resource: !variable pre}}\n");
 
-        Assert.Equal((201, PolicyResponse.Created(1)), (patch.Status, patch.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (patch.Status, patch.Body));
         Assert.True(await MembershipExistsAsync(f, Full("group", $"{branch}/a"), Full("user", user)));
         Assert.Equal("execute", await PrivilegesAsync(f, Full("variable", $"{branch}/pre"), Full("user", user)));
     }
@@ -98,7 +98,7 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
     public async Task A_new_annotation_name_on_a_shadowed_resource_is_shadowed_too()
     {
         using var admin = await f.AdminClientAsync();
-        var (branch, _) = await DeclaredByRootAsync(admin, Unique("u"));
+        var (branch, _) = await DeclaredByRootAsync(admin, World.Unique("u"));
         var pre = Full("variable", $"{branch}/pre");
 
         await LoadAsync(admin, HttpMethod.Post, branch, "- !variable {id: pre, annotations: {note: ignored, added: here}}\n");
@@ -115,7 +115,7 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
     public async Task A_grant_to_a_shadowed_role_belongs_to_the_load_and_goes_with_its_next_put()
     {
         using var admin = await f.AdminClientAsync();
-        var user = Unique("u");
+        var user = World.Unique("u");
         var (branch, _) = await DeclaredByRootAsync(admin, user);
 
         await LoadAsync(admin, HttpMethod.Post, branch, $"- !grant {{role: !group b, member: !user /{user}}}\n");
@@ -132,14 +132,14 @@ public abstract class ShadowingRowsOfOtherPolicies(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
         var before = await f.WithDbAsync(db => Task.FromResult(db.Resources.Single(r => r.ResourceId == "cucumber:user:admin").OwnerId));
-        var group = Unique("g");
+        var group = World.Unique("g");
 
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !group {group}\n");
 
         var response = await PatchAsync(admin, "root", $"- !user {{id: admin, owner: !group {group}, restricted_to: 10.0.0.0/8}}\n");
 
         Assert.True(response.Status == 201, response.Body);
-        Assert.Equal(PolicyResponse.Created(response.Version), response.Body);
+        Assert.Equal(ApiResponse.Created(response.Version), response.Body);
         Assert.Equal(before, await OwnerOfAsync(f, "cucumber:user:admin"));
         Assert.Equal("", await RestrictedToAsync(f, "cucumber:user:admin"));
         Assert.Equal(200, await AuthenticateStatusAsync(f, "admin", f.AdminApiKey));

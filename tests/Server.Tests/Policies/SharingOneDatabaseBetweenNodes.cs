@@ -8,7 +8,7 @@ using Secrets.Server.Audit;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 

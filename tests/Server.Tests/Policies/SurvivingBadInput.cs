@@ -1,6 +1,6 @@
 using System.Text;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Policies;
 
@@ -25,7 +25,7 @@ public abstract class SurvivingBadInput(ServerFixture f)
             var bytes = new byte[random.Next(1, 4096)];
             random.NextBytes(bytes);
 
-            var response = await SendAsync(admin, HttpMethod.Post, PolicyPath(branch), bytes, "application/octet-stream");
+            var response = await Requests.SendAsync(admin, HttpMethod.Post, PolicyPath(branch), bytes, "application/octet-stream");
 
             Assert.Equal(422, response.Status);
         }
@@ -60,10 +60,10 @@ public abstract class SurvivingBadInput(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "utf8");
 
-        var response = await SendAsync(admin, HttpMethod.Put, PolicyPath(branch), [.. "- !user "u8, 0xC3, 0x28, .. "\n"u8]);
+        var response = await Requests.SendAsync(admin, HttpMethod.Put, PolicyPath(branch), [.. "- !user "u8, 0xC3, 0x28, .. "\n"u8]);
 
         Assert.Equal((422, NotUtf8), (response.Status, response.Body));
-        Assert.EndsWith("operation=\"update\"] Failed to load policy: policy text is not valid UTF-8", Assert.Single(AuditFor(f, response)), StringComparison.Ordinal);
+        Assert.EndsWith("operation=\"update\"] Failed to load policy: policy text is not valid UTF-8", Assert.Single(Requests.AuditFor(f, response)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -71,11 +71,11 @@ public abstract class SurvivingBadInput(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "hidden");
-        var login = Unique("stranger");
+        var login = World.Unique("stranger");
         var created = await LoadAsync(admin, HttpMethod.Post, "root", $"- !user {login}\n");
         using var stranger = await f.ClientForAsync(login, created.ApiKeyOf(Full("user", login)));
 
-        var invalid = await SendAsync(stranger, HttpMethod.Post, PolicyPath(branch), [0xFF, 0xFE, 0x00]);
+        var invalid = await Requests.SendAsync(stranger, HttpMethod.Post, PolicyPath(branch), [0xFF, 0xFE, 0x00]);
         var blank = await PostAsync(stranger, branch, "");
 
         Assert.Equal(404, invalid.Status);
@@ -154,7 +154,7 @@ public abstract class SurvivingBadInput(ServerFixture f)
         var user = Full("user", $"jürgen@{branch}");
         var host = Full("host", $"{branch}/服务器");
         Assert.Equal(201, response.Status);
-        Assert.Equal(PolicyResponse.Created(1, (user, response.ApiKeyOf(user)), (host, response.ApiKeyOf(host))), response.Body);
+        Assert.Equal(ApiResponse.Created(1, (user, response.ApiKeyOf(user)), (host, response.ApiKeyOf(host))), response.Body);
         Assert.True(await ResourceExistsAsync(f, Full("variable", $"{branch}/пароль🔑")));
         Assert.Equal(200, await AuthenticateStatusAsync(f, $"jürgen@{branch}", response.ApiKeyOf(user)));
         Assert.Equal(200, await AuthenticateStatusAsync(f, $"host/{branch}/服务器", response.ApiKeyOf(host)));
@@ -166,13 +166,13 @@ public abstract class SurvivingBadInput(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         var branch = await NewBranchAsync(admin, "slash", "- !policy a\n- !policy a/b\n");
 
-        var encoded = await SendAsync(admin, HttpMethod.Post, $"/policies/cucumber/policy/{branch}%2Fa%2Fb", "- !variable one\n");
-        var lower = await SendAsync(admin, HttpMethod.Post, $"/policies/cucumber/policy/{branch}%2fa/b", "- !variable two\n");
-        var literal = await SendAsync(admin, HttpMethod.Post, $"/policies/cucumber/policy/{branch}/a/b", "- !variable three\n");
+        var encoded = await Requests.SendAsync(admin, HttpMethod.Post, $"/policies/cucumber/policy/{branch}%2Fa%2Fb", "- !variable one\n");
+        var lower = await Requests.SendAsync(admin, HttpMethod.Post, $"/policies/cucumber/policy/{branch}%2fa/b", "- !variable two\n");
+        var literal = await Requests.SendAsync(admin, HttpMethod.Post, $"/policies/cucumber/policy/{branch}/a/b", "- !variable three\n");
 
-        Assert.Equal((201, PolicyResponse.Created(1)), (encoded.Status, encoded.Body));
-        Assert.Equal((201, PolicyResponse.Created(2)), (lower.Status, lower.Body));
-        Assert.Equal((201, PolicyResponse.Created(3)), (literal.Status, literal.Body));
+        Assert.Equal((201, ApiResponse.Created(1)), (encoded.Status, encoded.Body));
+        Assert.Equal((201, ApiResponse.Created(2)), (lower.Status, lower.Body));
+        Assert.Equal((201, ApiResponse.Created(3)), (literal.Status, literal.Body));
         foreach (var v in new[] { "one", "two", "three" })
         {
             Assert.True(await ResourceExistsAsync(f, Full("variable", $"{branch}/a/b/{v}")));
@@ -192,7 +192,7 @@ public abstract class SurvivingBadInput(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
 
-        var response = await SendAsync(admin, HttpMethod.Post, path, "[]");
+        var response = await Requests.SendAsync(admin, HttpMethod.Post, path, "[]");
 
         Assert.Equal(404, response.Status);
     }

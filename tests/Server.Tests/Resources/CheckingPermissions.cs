@@ -22,7 +22,7 @@ public abstract class CheckingPermissions(ServerFixture f)
         var world = await ResourceWorld.BuildAsync(f);
         using var client = await world.ClientAsync(login);
 
-        var (status, body, _) = await Calls.GetAsync(client, $"/resources/cucumber/variable/db%2Fpassword?{selector}&privilege={privilege}");
+        var (status, body, _) = await Requests.GetAsync(client, $"/resources/cucumber/variable/db%2Fpassword?{selector}&privilege={privilege}");
 
         Assert.Equal(expected, status);
         Assert.Equal("", body);
@@ -34,11 +34,11 @@ public abstract class CheckingPermissions(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.GetAsync(admin, "/resources/cucumber/variable/db%2Fpassword?check&privilege=execute&role=cucumber:user:bob")).Status);
-        Assert.Equal(HttpStatusCode.NotFound, (await Calls.GetAsync(admin, "/resources/cucumber/variable/db%2Furl?check&privilege=read&role=cucumber:user:bob")).Status);
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.GetAsync(admin, "/resources/cucumber/variable/db%2Furl?check&privilege=read&role=cucumber:user:dave")).Status);
-        Assert.Equal(HttpStatusCode.NotFound, (await Calls.GetAsync(admin, "/resources/cucumber/variable/db%2Furl?check&privilege=execute&role=cucumber:user:dave")).Status);
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.GetAsync(admin, "/resources/cucumber/variable/db%2Fpassword?check&privilege=execute&role=cucumber:layer:web")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.GetAsync(admin, "/resources/cucumber/variable/db%2Fpassword?check&privilege=execute&role=cucumber:user:bob")).Code);
+        Assert.Equal(HttpStatusCode.NotFound, (await Requests.GetAsync(admin, "/resources/cucumber/variable/db%2Furl?check&privilege=read&role=cucumber:user:bob")).Code);
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.GetAsync(admin, "/resources/cucumber/variable/db%2Furl?check&privilege=read&role=cucumber:user:dave")).Code);
+        Assert.Equal(HttpStatusCode.NotFound, (await Requests.GetAsync(admin, "/resources/cucumber/variable/db%2Furl?check&privilege=execute&role=cucumber:user:dave")).Code);
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.GetAsync(admin, "/resources/cucumber/variable/db%2Fpassword?check&privilege=execute&role=cucumber:layer:web")).Code);
     }
 
     [Theory]
@@ -50,7 +50,7 @@ public abstract class CheckingPermissions(ServerFixture f)
         var world = await ResourceWorld.BuildAsync(f);
         using var alice = await world.ClientAsync("alice");
 
-        var (status, body, _) = await Calls.GetAsync(alice, $"/resources/cucumber/variable/db%2Fpassword?check&privilege=read&{role}");
+        var (status, body, _) = await Requests.GetAsync(alice, $"/resources/cucumber/variable/db%2Fpassword?check&privilege=read&{role}");
 
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Equal("", body);
@@ -62,13 +62,13 @@ public abstract class CheckingPermissions(ServerFixture f)
         var world = await ResourceWorld.BuildAsync(f);
         using var bob = await world.ClientAsync("bob");
 
-        var (status, body, _) = await Calls.GetAsync(bob, "/resources/cucumber/variable/db%2Furl?check&privilege=read");
+        var (status, body, _) = await Requests.GetAsync(bob, "/resources/cucumber/variable/db%2Furl?check&privilege=read");
         Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Equal(Calls.NotFoundBody("variable", "db/url"), body);
+        Assert.Equal(Requests.NotFoundBody("variable", "db/url"), body);
 
-        (status, body, _) = await Calls.GetAsync(bob, "/resources/cucumber/variable/missing?check&privilege=read");
+        (status, body, _) = await Requests.GetAsync(bob, "/resources/cucumber/variable/missing?check&privilege=read");
         Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Equal(Calls.NotFoundBody("variable", "missing"), body);
+        Assert.Equal(Requests.NotFoundBody("variable", "missing"), body);
     }
 
     [Theory]
@@ -81,7 +81,7 @@ public abstract class CheckingPermissions(ServerFixture f)
         var world = await ResourceWorld.BuildAsync(f);
         using var bob = await world.ClientAsync("bob");
 
-        var (status, body, _) = await Calls.GetAsync(bob, $"/resources/cucumber/variable/db%2Fpassword?{query}");
+        var (status, body, _) = await Requests.GetAsync(bob, $"/resources/cucumber/variable/db%2Fpassword?{query}");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal(PrivilegeMissing, body);
@@ -93,7 +93,7 @@ public abstract class CheckingPermissions(ServerFixture f)
         var world = await ResourceWorld.BuildAsync(f);
         using var bob = await world.ClientAsync("bob");
 
-        var (status, body, _) = await Calls.GetAsync(bob, "/resources/cucumber/variable/db%2Fpassword?permitted_roles&check&privilege=execute");
+        var (status, body, _) = await Requests.GetAsync(bob, "/resources/cucumber/variable/db%2Fpassword?permitted_roles&check&privilege=execute");
 
         Assert.Equal(HttpStatusCode.NoContent, status);
         Assert.Equal("", body);
@@ -127,7 +127,7 @@ public abstract class CheckingPermissions(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        var body = await Calls.GetJsonAsync(admin, $"/resources/cucumber/variable/db%2Fpassword?{query}");
+        var body = await Requests.GetJsonAsync(admin, $"/resources/cucumber/variable/db%2Fpassword?{query}");
 
         Assert.Equal(
             """["cucumber:group:db/readers","cucumber:group:ops","cucumber:host:app-01","cucumber:host_factory:web-factory","cucumber:layer:web","cucumber:policy:db","cucumber:user:admin","cucumber:user:alice","cucumber:user:bob"]""",
@@ -142,10 +142,10 @@ public abstract class CheckingPermissions(ServerFixture f)
 
         Assert.Equal(
             """["cucumber:group:ops","cucumber:policy:db","cucumber:user:admin","cucumber:user:alice"]""",
-            await Calls.GetJsonAsync(dave, "/resources/cucumber/variable/db%2Furl?permitted_roles&privilege=update"));
+            await Requests.GetJsonAsync(dave, "/resources/cucumber/variable/db%2Furl?permitted_roles&privilege=update"));
         Assert.Equal(
             """["cucumber:group:ops","cucumber:policy:db","cucumber:user:admin","cucumber:user:alice","cucumber:user:dave"]""",
-            await Calls.GetJsonAsync(dave, "/resources/cucumber/variable/db%2Furl?permitted_roles&privilege=read"));
+            await Requests.GetJsonAsync(dave, "/resources/cucumber/variable/db%2Furl?permitted_roles&privilege=read"));
     }
 
     [Fact]
@@ -154,13 +154,13 @@ public abstract class CheckingPermissions(ServerFixture f)
         var world = await ResourceWorld.BuildAsync(f);
         using var bob = await world.ClientAsync("bob");
 
-        var (status, body, _) = await Calls.GetAsync(bob, "/resources/cucumber/variable/db%2Fpassword?permitted_roles");
+        var (status, body, _) = await Requests.GetAsync(bob, "/resources/cucumber/variable/db%2Fpassword?permitted_roles");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal(PrivilegeMissing, body);
 
-        (status, body, _) = await Calls.GetAsync(bob, "/resources/cucumber/variable/db%2Furl?permitted_roles&privilege=read");
+        (status, body, _) = await Requests.GetAsync(bob, "/resources/cucumber/variable/db%2Furl?permitted_roles&privilege=read");
         Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Equal(Calls.NotFoundBody("variable", "db/url"), body);
+        Assert.Equal(Requests.NotFoundBody("variable", "db/url"), body);
     }
 
     private static async Task<string> SendWithIdAsync(HttpClient client, string path)

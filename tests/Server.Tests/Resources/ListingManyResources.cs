@@ -46,14 +46,14 @@ public abstract class ListingManyResources(ServerFixture f)
         using var admin = await f.AdminClientAsync();
 
         var clock = Stopwatch.StartNew();
-        var ids = Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber/variable"));
+        var ids = Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber/variable"));
         clock.Stop();
 
         Assert.Equal(1000, ids.Count);
         Assert.Equal("cucumber:variable:bulk/v00000", ids[0]);
         Assert.Equal("cucumber:variable:bulk/v00999", ids[^1]);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"listing took {clock.Elapsed}");
-        Assert.Equal($$"""{"count":{{Variables}}}""", await Calls.GetJsonAsync(admin, "/resources/cucumber/variable?count=true"));
+        Assert.Equal($$"""{"count":{{Variables}}}""", await Requests.GetJsonAsync(admin, "/resources/cucumber/variable?count=true"));
     }
 
     [Fact]
@@ -63,11 +63,11 @@ public abstract class ListingManyResources(ServerFixture f)
         using var reader = await world.ClientAsync("bulk-reader");
 
         var clock = Stopwatch.StartNew();
-        var (status, body, _) = await Calls.GetAsync(reader, "/resources/cucumber/variable?limit=10000");
+        var (status, body, _) = await Requests.GetAsync(reader, "/resources/cucumber/variable?limit=10000");
         clock.Stop();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        var ids = Calls.Ids(body);
+        var ids = Requests.Ids(body);
         Assert.Equal(Variables / 2, ids.Count);
         Assert.Equal("cucumber:variable:bulk/v00002", ids[1]);
         Assert.Contains("\"permissions\":[{\"privilege\":\"execute\",\"role\":\"cucumber:group:bulk/readers\",\"policy\":\"cucumber:policy:root\"},{\"privilege\":\"read\"", body, StringComparison.Ordinal);
@@ -83,11 +83,11 @@ public abstract class ListingManyResources(ServerFixture f)
 
         Assert.Equal(
             ["cucumber:variable:bulk/v09990", "cucumber:variable:bulk/v09992", "cucumber:variable:bulk/v09994", "cucumber:variable:bulk/v09996", "cucumber:variable:bulk/v09998"],
-            Calls.Ids(await Calls.GetJsonAsync(reader, "/resources/cucumber/variable?offset=4995")));
-        Assert.Equal(["cucumber:variable:bulk/v04321"], Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?search=v04321")));
-        Assert.Equal("[]", await Calls.GetJsonAsync(reader, "/resources/cucumber?search=v04321"));
-        Assert.Equal("""{"count":10}""", await Calls.GetJsonAsync(admin, "/resources/cucumber?search=milestone&count=true"));
-        Assert.Equal("""{"count":10}""", await Calls.GetJsonAsync(reader, "/resources/cucumber?search=milestone&count=true"));
+            Requests.Ids(await Requests.GetJsonAsync(reader, "/resources/cucumber/variable?offset=4995")));
+        Assert.Equal(["cucumber:variable:bulk/v04321"], Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?search=v04321")));
+        Assert.Equal("[]", await Requests.GetJsonAsync(reader, "/resources/cucumber?search=v04321"));
+        Assert.Equal("""{"count":10}""", await Requests.GetJsonAsync(admin, "/resources/cucumber?search=milestone&count=true"));
+        Assert.Equal("""{"count":10}""", await Requests.GetJsonAsync(reader, "/resources/cucumber?search=milestone&count=true"));
     }
 
     [Fact]
@@ -101,12 +101,12 @@ public abstract class ListingManyResources(ServerFixture f)
         {
             var id = (i * 37 % Variables).ToString("00000", System.Globalization.CultureInfo.InvariantCulture);
             var expected = i * 37 % 2 == 0 ? HttpStatusCode.NoContent : HttpStatusCode.NotFound;
-            Assert.Equal(expected, (await Calls.GetAsync(reader, $"/resources/cucumber/variable/bulk%2Fv{id}?check&privilege=execute")).Status);
+            Assert.Equal(expected, (await Requests.GetAsync(reader, $"/resources/cucumber/variable/bulk%2Fv{id}?check&privilege=execute")).Code);
         }
 
         clock.Stop();
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"50 checks took {clock.Elapsed}");
-        Assert.Equal($$"""{"count":{{Variables / 2}}}""", await Calls.GetJsonAsync(reader, "/resources/cucumber?count=true"));
+        Assert.Equal($$"""{"count":{{Variables / 2}}}""", await Requests.GetJsonAsync(reader, "/resources/cucumber?count=true"));
     }
 }
 

@@ -15,8 +15,8 @@ public abstract class ListingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal(ResourceWorld.All, Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber")));
-        Assert.Equal(ResourceWorld.All, Calls.Ids(await Calls.GetJsonAsync(admin, "/resources")));
+        Assert.Equal(ResourceWorld.All, Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber")));
+        Assert.Equal(ResourceWorld.All, Requests.Ids(await Requests.GetJsonAsync(admin, "/resources")));
     }
 
     [Theory]
@@ -30,7 +30,7 @@ public abstract class ListingResources(ServerFixture f)
         var world = await ResourceWorld.BuildAsync(f);
         using var client = await world.ClientAsync(login);
 
-        Assert.Equal(expected, Calls.Ids(await Calls.GetJsonAsync(client, "/resources/cucumber")));
+        Assert.Equal(expected, Requests.Ids(await Requests.GetJsonAsync(client, "/resources/cucumber")));
     }
 
     [Fact]
@@ -39,8 +39,8 @@ public abstract class ListingResources(ServerFixture f)
         var world = await ResourceWorld.BuildAsync(f);
         using var carol = await world.ClientAsync("carol");
 
-        Assert.Equal("[]", await Calls.GetJsonAsync(carol, "/resources/cucumber"));
-        Assert.Equal("[]", await Calls.GetJsonAsync(carol, "/resources/cucumber/variable"));
+        Assert.Equal("[]", await Requests.GetJsonAsync(carol, "/resources/cucumber"));
+        Assert.Equal("[]", await Requests.GetJsonAsync(carol, "/resources/cucumber/variable"));
     }
 
     [Fact]
@@ -49,8 +49,8 @@ public abstract class ListingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal("[]", await Calls.GetJsonAsync(admin, "/resources/no-such-account"));
-        Assert.Equal("""{"count":0}""", await Calls.GetJsonAsync(admin, "/resources/no-such-account/variable?count=true"));
+        Assert.Equal("[]", await Requests.GetJsonAsync(admin, "/resources/no-such-account"));
+        Assert.Equal("""{"count":0}""", await Requests.GetJsonAsync(admin, "/resources/no-such-account/variable?count=true"));
     }
 
     [Fact]
@@ -60,14 +60,14 @@ public abstract class ListingResources(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         string[] variables = ["cucumber:variable:db/password", "cucumber:variable:db/url", "cucumber:variable:team/deploy-key.pem"];
 
-        Assert.Equal(variables, Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber/variable")));
-        Assert.Equal(variables, Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?kind=variable")));
-        Assert.Equal(["cucumber:policy:db", "cucumber:policy:root"], Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber/policy")));
-        Assert.Equal("[]", await Calls.GetJsonAsync(admin, "/resources/cucumber/no-such-kind"));
-        Assert.Equal("[]", await Calls.GetJsonAsync(admin, "/resources/cucumber/variable:db"));
+        Assert.Equal(variables, Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber/variable")));
+        Assert.Equal(variables, Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?kind=variable")));
+        Assert.Equal(["cucumber:policy:db", "cucumber:policy:root"], Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber/policy")));
+        Assert.Equal("[]", await Requests.GetJsonAsync(admin, "/resources/cucumber/no-such-kind"));
+        Assert.Equal("[]", await Requests.GetJsonAsync(admin, "/resources/cucumber/variable:db"));
 
         using var alice = await world.ClientAsync("alice");
-        Assert.Equal(["cucumber:group:db/readers"], Calls.Ids(await Calls.GetJsonAsync(alice, "/resources/cucumber/group")));
+        Assert.Equal(["cucumber:group:db/readers"], Requests.Ids(await Requests.GetJsonAsync(alice, "/resources/cucumber/group")));
     }
 
     [Theory]
@@ -90,7 +90,7 @@ public abstract class ListingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal(expected, Calls.Ids(await Calls.GetJsonAsync(admin, $"/resources/cucumber?search={Uri.EscapeDataString(search)}")));
+        Assert.Equal(expected, Requests.Ids(await Requests.GetJsonAsync(admin, $"/resources/cucumber?search={Uri.EscapeDataString(search)}")));
     }
 
     [Fact]
@@ -100,10 +100,10 @@ public abstract class ListingResources(ServerFixture f)
         using var bob = await world.ClientAsync("bob");
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal("[]", await Calls.GetJsonAsync(bob, "/resources/cucumber?search=connection"));
-        Assert.Equal(["cucumber:variable:db/password"], Calls.Ids(await Calls.GetJsonAsync(bob, "/resources/cucumber?search=production")));
-        Assert.Equal(["cucumber:group:db/readers"], Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber/group?search=db")));
-        Assert.Equal("""{"count":4}""", await Calls.GetJsonAsync(admin, "/resources/cucumber?search=db&count=true"));
+        Assert.Equal("[]", await Requests.GetJsonAsync(bob, "/resources/cucumber?search=connection"));
+        Assert.Equal(["cucumber:variable:db/password"], Requests.Ids(await Requests.GetJsonAsync(bob, "/resources/cucumber?search=production")));
+        Assert.Equal(["cucumber:group:db/readers"], Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber/group?search=db")));
+        Assert.Equal("""{"count":4}""", await Requests.GetJsonAsync(admin, "/resources/cucumber?search=db&count=true"));
     }
 
     [Fact]
@@ -112,9 +112,9 @@ public abstract class ListingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal(ResourceWorld.All, Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?search=./-")));
+        Assert.Equal(ResourceWorld.All, Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?search=./-")));
         var many = string.Join("+", Enumerable.Range(1, 17).Select(i => $"w{i}"));
-        var (status, body, _) = await Calls.GetAsync(admin, $"/resources/cucumber?search={many}");
+        var (status, body, _) = await Requests.GetAsync(admin, $"/resources/cucumber?search={many}");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("""{"error":{"code":"unprocessable_entity","message":"'search' must not contain more than 16 words"}}""", body);
     }
@@ -125,12 +125,12 @@ public abstract class ListingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal(ResourceWorld.All[..2], Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?limit=2")));
-        Assert.Equal(ResourceWorld.All[3..5], Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?limit=2&offset=3")));
-        Assert.Equal(ResourceWorld.All[14..], Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?offset=14&limit=5")));
-        Assert.Equal("[]", await Calls.GetJsonAsync(admin, "/resources/cucumber?offset=15"));
-        Assert.Equal("[]", await Calls.GetJsonAsync(admin, "/resources/cucumber?offset=99999999999"));
-        Assert.Equal(ResourceWorld.All, Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?offset=0&limit=1000")));
+        Assert.Equal(ResourceWorld.All[..2], Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?limit=2")));
+        Assert.Equal(ResourceWorld.All[3..5], Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?limit=2&offset=3")));
+        Assert.Equal(ResourceWorld.All[14..], Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?offset=14&limit=5")));
+        Assert.Equal("[]", await Requests.GetJsonAsync(admin, "/resources/cucumber?offset=15"));
+        Assert.Equal("[]", await Requests.GetJsonAsync(admin, "/resources/cucumber?offset=99999999999"));
+        Assert.Equal(ResourceWorld.All, Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?offset=0&limit=1000")));
     }
 
     [Fact]
@@ -139,8 +139,8 @@ public abstract class ListingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal(ResourceWorld.All[2..12], Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?offset=2")));
-        Assert.Equal(ResourceWorld.All[..10], Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?offset=0")));
+        Assert.Equal(ResourceWorld.All[2..12], Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?offset=2")));
+        Assert.Equal(ResourceWorld.All[..10], Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?offset=0")));
     }
 
     [Theory]
@@ -160,7 +160,7 @@ public abstract class ListingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        var (status, body, contentType) = await Calls.GetAsync(admin, $"/resources/cucumber?{query}");
+        var (status, body, contentType) = await Requests.GetAsync(admin, $"/resources/cucumber?{query}");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("application/json", contentType);
@@ -173,8 +173,8 @@ public abstract class ListingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal(ResourceWorld.All, Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?limit=10000")));
-        Assert.Equal("""{"count":15}""", await Calls.GetJsonAsync(admin, "/resources/cucumber?count=true&limit=5000"));
+        Assert.Equal(ResourceWorld.All, Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?limit=10000")));
+        Assert.Equal("""{"count":15}""", await Requests.GetJsonAsync(admin, "/resources/cucumber?count=true&limit=5000"));
     }
 
     [Fact]
@@ -184,14 +184,14 @@ public abstract class ListingResources(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         using var alice = await world.ClientAsync("alice");
 
-        Assert.Equal("""{"count":15}""", await Calls.GetJsonAsync(admin, "/resources/cucumber?count=true"));
-        Assert.Equal("""{"count":3}""", await Calls.GetJsonAsync(admin, "/resources/cucumber/variable?count=true"));
-        Assert.Equal("""{"count":4}""", await Calls.GetJsonAsync(alice, "/resources/cucumber?count=true"));
-        Assert.Equal("""{"count":2}""", await Calls.GetJsonAsync(admin, "/resources/cucumber?count=true&limit=2"));
-        Assert.Equal("""{"count":5}""", await Calls.GetJsonAsync(admin, "/resources/cucumber?count=true&offset=10"));
+        Assert.Equal("""{"count":15}""", await Requests.GetJsonAsync(admin, "/resources/cucumber?count=true"));
+        Assert.Equal("""{"count":3}""", await Requests.GetJsonAsync(admin, "/resources/cucumber/variable?count=true"));
+        Assert.Equal("""{"count":4}""", await Requests.GetJsonAsync(alice, "/resources/cucumber?count=true"));
+        Assert.Equal("""{"count":2}""", await Requests.GetJsonAsync(admin, "/resources/cucumber?count=true&limit=2"));
+        Assert.Equal("""{"count":5}""", await Requests.GetJsonAsync(admin, "/resources/cucumber?count=true&offset=10"));
 
         // Only the value "true" asks for a count (Conjur compares the string).
-        Assert.Equal(ResourceWorld.All, Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?count=yes")));
+        Assert.Equal(ResourceWorld.All, Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?count=yes")));
     }
 
     [Fact]
@@ -201,10 +201,10 @@ public abstract class ListingResources(ServerFixture f)
         using var admin = await f.AdminClientAsync();
         string[] ownedThroughOps = ["cucumber:group:db/readers", "cucumber:policy:db", "cucumber:variable:db/password", "cucumber:variable:db/url"];
 
-        Assert.Equal(ownedThroughOps, Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?owner=cucumber:group:ops")));
-        Assert.Equal(ownedThroughOps, Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber?owner=group:ops")));
-        Assert.Equal(["cucumber:variable:db/password", "cucumber:variable:db/url"], Calls.Ids(await Calls.GetJsonAsync(admin, "/resources/cucumber/variable?owner=policy:db")));
-        Assert.Equal("[]", await Calls.GetJsonAsync(admin, "/resources/cucumber?owner=user:carol"));
+        Assert.Equal(ownedThroughOps, Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?owner=cucumber:group:ops")));
+        Assert.Equal(ownedThroughOps, Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber?owner=group:ops")));
+        Assert.Equal(["cucumber:variable:db/password", "cucumber:variable:db/url"], Requests.Ids(await Requests.GetJsonAsync(admin, "/resources/cucumber/variable?owner=policy:db")));
+        Assert.Equal("[]", await Requests.GetJsonAsync(admin, "/resources/cucumber?owner=user:carol"));
     }
 
     [Fact]
@@ -213,11 +213,11 @@ public abstract class ListingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        var (status, body, _) = await Calls.GetAsync(admin, "/resources/cucumber?owner=group:nope");
+        var (status, body, _) = await Requests.GetAsync(admin, "/resources/cucumber?owner=group:nope");
         Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Equal(Calls.NotFoundBody("group", "nope"), body);
+        Assert.Equal(Requests.NotFoundBody("group", "nope"), body);
 
-        (status, body, _) = await Calls.GetAsync(admin, "/resources/cucumber?owner=nope");
+        (status, body, _) = await Requests.GetAsync(admin, "/resources/cucumber?owner=nope");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("""{"error":{"code":"argument_error","message":"Expected at least 2 tokens in nope"}}""", body);
     }
@@ -232,13 +232,13 @@ public abstract class ListingResources(ServerFixture f)
         using var alice = await world.ClientAsync("alice");
 
         // admin owns bob's role, so holds it.
-        Assert.Equal(["cucumber:variable:db/password"], Calls.Ids(await Calls.GetJsonAsync(admin, $"/resources/cucumber?{parameter}=cucumber:user:bob")));
-        Assert.Equal("[]", await Calls.GetJsonAsync(admin, $"/resources/cucumber?{parameter}=cucumber:user:carol"));
-        Assert.Equal(ResourceWorld.SeenByAlice, Calls.Ids(await Calls.GetJsonAsync(alice, $"/resources/cucumber?{parameter}=cucumber:group:ops")));
-        Assert.Equal("""{"count":1}""", await Calls.GetJsonAsync(admin, $"/resources/cucumber?{parameter}=cucumber:user:bob&count=true"));
+        Assert.Equal(["cucumber:variable:db/password"], Requests.Ids(await Requests.GetJsonAsync(admin, $"/resources/cucumber?{parameter}=cucumber:user:bob")));
+        Assert.Equal("[]", await Requests.GetJsonAsync(admin, $"/resources/cucumber?{parameter}=cucumber:user:carol"));
+        Assert.Equal(ResourceWorld.SeenByAlice, Requests.Ids(await Requests.GetJsonAsync(alice, $"/resources/cucumber?{parameter}=cucumber:group:ops")));
+        Assert.Equal("""{"count":1}""", await Requests.GetJsonAsync(admin, $"/resources/cucumber?{parameter}=cucumber:user:bob&count=true"));
 
         // An empty value is no value (Rails' presence).
-        Assert.Equal(ResourceWorld.SeenByAlice, Calls.Ids(await Calls.GetJsonAsync(alice, $"/resources/cucumber?{parameter}=")));
+        Assert.Equal(ResourceWorld.SeenByAlice, Requests.Ids(await Requests.GetJsonAsync(alice, $"/resources/cucumber?{parameter}=")));
     }
 
     [Theory]
@@ -252,7 +252,7 @@ public abstract class ListingResources(ServerFixture f)
         var world = await ResourceWorld.BuildAsync(f);
         using var alice = await world.ClientAsync("alice");
 
-        var (status, body, _) = await Calls.GetAsync(alice, $"/resources/cucumber?{query}");
+        var (status, body, _) = await Requests.GetAsync(alice, $"/resources/cucumber?{query}");
 
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Equal("", body);
@@ -264,7 +264,7 @@ public abstract class ListingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        var (status, _, _) = await Calls.GetAsync(admin, "/resources/a%2Fb");
+        var (status, _, _) = await Requests.GetAsync(admin, "/resources/a%2Fb");
         Assert.Equal(HttpStatusCode.NotFound, status);
     }
 
@@ -274,7 +274,7 @@ public abstract class ListingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var anonymous = f.NewClient();
 
-        var (status, body, _) = await Calls.GetAsync(anonymous, "/resources/cucumber");
+        var (status, body, _) = await Requests.GetAsync(anonymous, "/resources/cucumber");
 
         Assert.Equal(HttpStatusCode.Unauthorized, status);
         Assert.Equal("Authorization missing", body);

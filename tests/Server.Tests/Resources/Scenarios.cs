@@ -1,10 +1,4 @@
-using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text;
-using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
-using Secrets.Server.Authentication;
-using Secrets.Server.Http;
 using Secrets.Server.Tests.Infrastructure;
 
 namespace Secrets.Server.Tests.Resources;
@@ -38,7 +32,7 @@ internal static class Worlds
         var keys = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (policy, yaml) in policies)
         {
-            foreach (var (id, key) in await PolicyLoads.PostAsync(admin, policy, yaml))
+            foreach (var (id, key) in (await World.LoadAsync(admin, HttpMethod.Post, policy, yaml)).ApiKeys)
             {
                 keys[id] = key;
             }
@@ -60,75 +54,5 @@ internal sealed class PolicyWorld(ServerFixture f, IReadOnlyDictionary<string, s
             ? $"{ServerFixture.Account}:host:{login[5..]}"
             : $"{ServerFixture.Account}:user:{login}";
         return f.ClientForAsync(login, ApiKeys[roleId]);
-    }
-}
-
-internal static class PolicyLoads
-{
-    /// <summary>POST (append) <paramref name="yaml"/> into <paramref name="policy"/>; returns created_roles as id → API key.</summary>
-    public static async Task<IReadOnlyDictionary<string, string>> PostAsync(HttpClient client, string policy, string yaml)
-    {
-        using var response = await client.PostAsync(
-            $"/policies/{ServerFixture.Account}/policy/{Uri.EscapeDataString(policy)}",
-            new StringContent(yaml, Encoding.UTF8, "application/x-yaml"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"policy load into {policy} failed: {(int)response.StatusCode} {body}");
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.GetProperty("created_roles").EnumerateObject()
-            .ToDictionary(p => p.Name, p => p.Value.GetProperty("api_key").GetString()!, StringComparer.Ordinal);
-    }
-}
-
-/// <summary>Request and assertion helpers for the resource and role scenarios.</summary>
-internal static class Calls
-{
-    public static async Task<(HttpStatusCode Status, string Body, string? ContentType)> SendAsync(HttpClient client, HttpMethod method, string path)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        using var response = await client.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);
-    }
-
-    public static Task<(HttpStatusCode Status, string Body, string? ContentType)> GetAsync(HttpClient client, string path) =>
-        SendAsync(client, HttpMethod.Get, path);
-
-    /// <summary>GET that must answer 200 JSON; returns the body.</summary>
-    public static async Task<string> GetJsonAsync(HttpClient client, string path)
-    {
-        var (status, body, contentType) = await GetAsync(client, path);
-        Assert.True(status == HttpStatusCode.OK, $"GET {path}: {(int)status} {body}");
-        Assert.Equal("application/json", contentType);
-        return body;
-    }
-
-    /// <summary>The <c>id</c> of every object of a JSON array body.</summary>
-    public static IReadOnlyList<string> Ids(string body)
-    {
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()!).ToList();
-    }
-
-    /// <summary>A JSON array of strings.</summary>
-    public static IReadOnlyList<string> Strings(string body)
-    {
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.EnumerateArray().Select(e => e.GetString()!).ToList();
-    }
-
-    /// <summary>The record-not-found envelope of spec 1.4, byte for byte.</summary>
-    public static string NotFoundBody(string kind, string identifier) =>
-        $"{{\"error\":{{\"code\":\"not_found\",\"message\":\"{char.ToUpperInvariant(kind[0])}{kind[1..]} '{identifier}' not found in account '{ServerFixture.Account}'\",\"target\":\"{kind}\",\"details\":{{\"code\":\"not_found\",\"target\":\"id\",\"message\":\"{ServerFixture.Account}:{kind}:{identifier}\"}}}}}}";
-
-    /// <summary>Conjur's Rails time rendering of a stored created_at.</summary>
-    public static async Task<string> CreatedAtAsync(ServerFixture f, string resourceId)
-    {
-        var at = await f.WithDbAsync(db => db.Resources.AsNoTracking().Where(r => r.ResourceId == resourceId).Select(r => r.CreatedAt).SingleAsync());
-        return JsonTimes.Format(at);
-    }
-
-    public static async Task<string> RoleCreatedAtAsync(ServerFixture f, string roleId)
-    {
-        var at = await f.WithDbAsync(db => db.Roles.AsNoTracking().Where(r => r.RoleId == roleId).Select(r => r.CreatedAt).SingleAsync());
-        return JsonTimes.Format(at);
     }
 }

@@ -21,9 +21,9 @@ public abstract class ShowingResources(ServerFixture f)
     {
         var world = await ResourceWorld.BuildAsync(f);
         using var alice = await world.ClientAsync("alice");
-        var createdAt = await Calls.CreatedAtAsync(f, "cucumber:variable:db/password");
+        var createdAt = await World.CreatedAtAsync(f, "cucumber:variable:db/password");
 
-        var body = await Calls.GetJsonAsync(alice, "/resources/cucumber/variable/db%2Fpassword");
+        var body = await Requests.GetJsonAsync(alice, "/resources/cucumber/variable/db%2Fpassword");
 
         Assert.Equal(
             $$"""{"created_at":"{{createdAt}}","id":"cucumber:variable:db/password","owner":"cucumber:policy:db","policy":"cucumber:policy:root","permissions":[{"privilege":"execute","role":"cucumber:group:db/readers","policy":"cucumber:policy:root"},{"privilege":"read","role":"cucumber:group:db/readers","policy":"cucumber:policy:root"},{"privilege":"execute","role":"cucumber:layer:web","policy":"cucumber:policy:root"},{"privilege":"read","role":"cucumber:layer:web","policy":"cucumber:policy:root"}],"annotations":[{"name":"description","value":"Production database password","policy":"cucumber:policy:root"},{"name":"rotation/ttl","value":"P1D","policy":"cucumber:policy:root"}],"secrets":[]}""",
@@ -36,11 +36,11 @@ public abstract class ShowingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        var encoded = await Calls.GetJsonAsync(admin, "/resources/cucumber/variable/team%2Fdeploy-key.pem");
-        var literal = await Calls.GetJsonAsync(admin, "/resources/cucumber/variable/team/deploy-key.pem");
+        var encoded = await Requests.GetJsonAsync(admin, "/resources/cucumber/variable/team%2Fdeploy-key.pem");
+        var literal = await Requests.GetJsonAsync(admin, "/resources/cucumber/variable/team/deploy-key.pem");
 
         Assert.Equal(encoded, literal);
-        Assert.Equal(["cucumber:variable:team/deploy-key.pem"], Calls.Ids($"[{encoded}]"));
+        Assert.Equal(["cucumber:variable:team/deploy-key.pem"], Requests.Ids($"[{encoded}]"));
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public abstract class ShowingResources(ServerFixture f)
             return await db.SaveChangesAsync();
         });
 
-        var body = await Calls.GetJsonAsync(admin, "/resources/cucumber/variable/db%2Furl");
+        var body = await Requests.GetJsonAsync(admin, "/resources/cucumber/variable/db%2Furl");
 
         Assert.EndsWith(""","secrets":[{"version":1,"expires_at":null},{"version":2,"expires_at":"2031-02-03T04:05:06.789+00:00"}]}""", body, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-value", body, StringComparison.Ordinal);
@@ -79,15 +79,15 @@ public abstract class ShowingResources(ServerFixture f)
     {
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
-        var hostCreated = await Calls.CreatedAtAsync(f, "cucumber:host:app-01");
-        var userCreated = await Calls.CreatedAtAsync(f, "cucumber:user:alice");
+        var hostCreated = await World.CreatedAtAsync(f, "cucumber:host:app-01");
+        var userCreated = await World.CreatedAtAsync(f, "cucumber:user:alice");
 
         Assert.Equal(
             $$"""{"created_at":"{{hostCreated}}","id":"cucumber:host:app-01","owner":"cucumber:user:admin","policy":"cucumber:policy:root","permissions":[],"annotations":[],"restricted_to":["10.0.0.0/8","127.0.0.1/32"]}""",
-            await Calls.GetJsonAsync(admin, "/resources/cucumber/host/app-01"));
+            await Requests.GetJsonAsync(admin, "/resources/cucumber/host/app-01"));
         Assert.Equal(
             $$"""{"created_at":"{{userCreated}}","id":"cucumber:user:alice","owner":"cucumber:user:admin","policy":"cucumber:policy:root","permissions":[],"annotations":[{"name":"description","value":"Alice runs operations","policy":"cucumber:policy:root"}],"restricted_to":[]}""",
-            await Calls.GetJsonAsync(admin, "/resources/cucumber/user/alice"));
+            await Requests.GetJsonAsync(admin, "/resources/cucumber/user/alice"));
     }
 
     [Fact]
@@ -95,11 +95,11 @@ public abstract class ShowingResources(ServerFixture f)
     {
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
-        var created = await Calls.CreatedAtAsync(f, "cucumber:group:db/readers");
+        var created = await World.CreatedAtAsync(f, "cucumber:group:db/readers");
 
         Assert.Equal(
             $$"""{"created_at":"{{created}}","id":"cucumber:group:db/readers","owner":"cucumber:policy:db","policy":"cucumber:policy:root","permissions":[],"annotations":[]}""",
-            await Calls.GetJsonAsync(admin, "/resources/cucumber/group/db%2Freaders"));
+            await Requests.GetJsonAsync(admin, "/resources/cucumber/group/db%2Freaders"));
     }
 
     [Fact]
@@ -108,11 +108,11 @@ public abstract class ShowingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
         var version = await f.WithDbAsync(db => db.PolicyVersions.AsNoTracking().SingleAsync(v => v.ResourceId == "cucumber:policy:root" && v.Version == 1));
-        var created = await Calls.CreatedAtAsync(f, "cucumber:policy:root");
+        var created = await World.CreatedAtAsync(f, "cucumber:policy:root");
         var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ResourceWorld.Root)));
         var text = System.Text.Json.JsonSerializer.Serialize(ResourceWorld.Root, RelaxedJson);
 
-        var body = await Calls.GetJsonAsync(admin, "/resources/cucumber/policy/root");
+        var body = await Requests.GetJsonAsync(admin, "/resources/cucumber/policy/root");
 
         Assert.Equal(
             $$"""{"created_at":"{{created}}","id":"cucumber:policy:root","owner":"cucumber:user:admin","permissions":[],"annotations":[],"policy_versions":[{"version":1,"created_at":"{{JsonTimes.Format(version.CreatedAt)}}","finished_at":"{{JsonTimes.Format(version.FinishedAt!.Value)}}","policy_text":{{text}},"policy_sha256":"{{sha}}","client_ip":"127.0.0.1","id":"cucumber:policy:root","role":"cucumber:user:admin"}]}""",
@@ -141,11 +141,11 @@ public abstract class ShowingResources(ServerFixture f)
             });
             return await db.SaveChangesAsync();
         });
-        var created = await Calls.CreatedAtAsync(f, "cucumber:host_factory:web-factory");
+        var created = await World.CreatedAtAsync(f, "cucumber:host_factory:web-factory");
 
         Assert.Equal(
             $$"""{"created_at":"{{created}}","id":"cucumber:host_factory:web-factory","owner":"cucumber:user:admin","policy":"cucumber:policy:root","permissions":[],"annotations":[],"tokens":[{"expiration":"2030-01-02T03:04:05Z","cidr":["10.1.0.0/16","10.2.0.1/32"],"token":"{{token}}"}],"layers":["cucumber:layer:web"]}""",
-            await Calls.GetJsonAsync(admin, "/resources/cucumber/host_factory/web-factory"));
+            await Requests.GetJsonAsync(admin, "/resources/cucumber/host_factory/web-factory"));
     }
 
     [Fact]
@@ -154,9 +154,9 @@ public abstract class ShowingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        var listed = await Calls.GetJsonAsync(admin, "/resources/cucumber/user?limit=2");
-        var admin1 = await Calls.GetJsonAsync(admin, "/resources/cucumber/user/admin");
-        var alice = await Calls.GetJsonAsync(admin, "/resources/cucumber/user/alice");
+        var listed = await Requests.GetJsonAsync(admin, "/resources/cucumber/user?limit=2");
+        var admin1 = await Requests.GetJsonAsync(admin, "/resources/cucumber/user/admin");
+        var alice = await Requests.GetJsonAsync(admin, "/resources/cucumber/user/alice");
 
         Assert.Equal($"[{admin1},{alice}]", listed);
     }
@@ -172,11 +172,11 @@ public abstract class ShowingResources(ServerFixture f)
         var world = await ResourceWorld.BuildAsync(f);
         using var client = await world.ClientAsync(login);
 
-        var (status, body, contentType) = await Calls.GetAsync(client, path);
+        var (status, body, contentType) = await Requests.GetAsync(client, path);
 
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal("application/json", contentType);
-        Assert.Equal(Calls.NotFoundBody(kind, identifier), body);
+        Assert.Equal(Requests.NotFoundBody(kind, identifier), body);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public abstract class ShowingResources(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        var (status, body, _) = await Calls.GetAsync(admin, "/resources/elsewhere/variable/db%2Fpassword");
+        var (status, body, _) = await Requests.GetAsync(admin, "/resources/elsewhere/variable/db%2Fpassword");
 
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(

@@ -138,7 +138,7 @@ public abstract class AcceptingOneTrailingSlash(ServerFixture f)
             new("POST /host_factories/hosts", async suffix =>
             {
                 var request = Make(HttpMethod.Post, "/host_factories/hosts" + suffix, null, "", $"Token token=\"{await w.NewHostFactoryTokenAsync()}\"");
-                request.Content = new FormUrlEncodedContent([new("id", RobustnessWorld.Unique("enrolled"))]);
+                request.Content = new FormUrlEncodedContent([new("id", World.Unique("enrolled"))]);
                 return request;
             }, 201, false),
             new("GET {**path}", admin(HttpMethod.Get, "/no/such/route"), 404, true),

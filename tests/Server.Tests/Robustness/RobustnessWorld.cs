@@ -15,8 +15,6 @@ internal sealed class RobustnessWorld
 {
     public const string Account = ServerFixture.Account;
 
-    private static int _counter;
-
     private RobustnessWorld(ServerFixture f, string prefix, HttpClient admin, IReadOnlyDictionary<string, string> keys)
     {
         Fixture = f;
@@ -61,11 +59,9 @@ internal sealed class RobustnessWorld
 
     public const string SecretValue = "s3cr3t-value";
 
-    public static string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..6]}";
-
     public static async Task<RobustnessWorld> CreateAsync(ServerFixture f)
     {
-        var prefix = Unique("rb");
+        var prefix = World.Unique("rb");
         var policy = $"""
             - !user {prefix}-alice
             - !user {prefix}-rotated
@@ -93,31 +89,14 @@ internal sealed class RobustnessWorld
               resource: !variable {prefix}/db/password
             """;
         var admin = await f.AdminClientAsync();
-        using var response = await admin.PostAsync($"/policies/{Account}/policy/root", new StringContent(policy, Encoding.UTF8, "application/x-yaml"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        using var doc = JsonDocument.Parse(body);
-        var keys = doc.RootElement.GetProperty("created_roles").EnumerateObject()
-            .ToDictionary(p => p.Name, p => p.Value.GetProperty("api_key").GetString()!, StringComparer.Ordinal);
+        var keys = (await World.LoadAsync(admin, HttpMethod.Post, "root", policy)).ApiKeys;
         var world = new RobustnessWorld(f, prefix, admin, keys);
 
-        using var stored = await admin.PostAsync($"/secrets/{Account}/variable/{Uri.EscapeDataString(world.Variable)}", new StringContent(SecretValue));
-        Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+        await World.SetSecretAsync(admin, world.VariableId, SecretValue);
         return world;
     }
 
     /// <summary>A fresh host-factory token for the factory (valid for an hour).</summary>
-    public async Task<string> NewHostFactoryTokenAsync()
-    {
-        var expiration = Fixture.Time.GetUtcNow().AddHours(1).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        using var response = await Admin.PostAsync("/host_factory_tokens", new FormUrlEncodedContent(
-        [
-            new("host_factory", $"{Account}:host_factory:{Factory}"),
-            new("expiration", expiration),
-        ]));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement[0].GetProperty("token").GetString()!;
-    }
+    public async Task<string> NewHostFactoryTokenAsync() =>
+        Assert.Single(await HostFactoryRequests.IssueAsync(Admin, $"{Account}:host_factory:{Factory}", Fixture.Time.GetUtcNow().AddHours(1)));
 }

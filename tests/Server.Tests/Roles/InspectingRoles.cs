@@ -18,11 +18,11 @@ public abstract class InspectingRoles(ServerFixture f)
     {
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
-        var created = await Calls.RoleCreatedAtAsync(f, "cucumber:group:ops");
+        var created = await World.RoleCreatedAtAsync(f, "cucumber:group:ops");
 
         Assert.Equal(
             $$"""{"created_at":"{{created}}","id":"cucumber:group:ops","policy":"cucumber:policy:root","members":[{{OpsAdmin}},{{OpsAlice}}]}""",
-            await Calls.GetJsonAsync(admin, "/roles/cucumber/group/ops"));
+            await Requests.GetJsonAsync(admin, "/roles/cucumber/group/ops"));
     }
 
     [Fact]
@@ -30,15 +30,15 @@ public abstract class InspectingRoles(ServerFixture f)
     {
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
-        var db = await Calls.RoleCreatedAtAsync(f, "cucumber:policy:db");
-        var self = await Calls.RoleCreatedAtAsync(f, "cucumber:user:admin");
+        var db = await World.RoleCreatedAtAsync(f, "cucumber:policy:db");
+        var self = await World.RoleCreatedAtAsync(f, "cucumber:user:admin");
 
         Assert.Equal(
             $$"""{"created_at":"{{db}}","id":"cucumber:policy:db","policy":"cucumber:policy:root","members":[{"admin_option":true,"ownership":true,"role":"cucumber:policy:db","member":"cucumber:group:ops","policy":"cucumber:policy:root"}]}""",
-            await Calls.GetJsonAsync(admin, "/roles/cucumber/policy/db"));
+            await Requests.GetJsonAsync(admin, "/roles/cucumber/policy/db"));
         Assert.Equal(
             $$"""{"created_at":"{{self}}","id":"cucumber:user:admin","members":[{"admin_option":true,"ownership":true,"role":"cucumber:user:admin","member":"cucumber:user:admin"}]}""",
-            await Calls.GetJsonAsync(admin, "/roles/cucumber/user/admin"));
+            await Requests.GetJsonAsync(admin, "/roles/cucumber/user/admin"));
     }
 
     [Theory]
@@ -53,10 +53,10 @@ public abstract class InspectingRoles(ServerFixture f)
         var world = await ResourceWorld.BuildAsync(f);
         using var client = await world.ClientAsync(login);
 
-        var (status, body, _) = await Calls.GetAsync(client, path);
+        var (status, body, _) = await Requests.GetAsync(client, path);
 
         Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Equal(Calls.NotFoundBody(kind, identifier), body);
+        Assert.Equal(Requests.NotFoundBody(kind, identifier), body);
     }
 
     [Theory]
@@ -69,7 +69,7 @@ public abstract class InspectingRoles(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal(HttpStatusCode.NotFound, (await Calls.GetAsync(admin, path)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await Requests.GetAsync(admin, path)).Code);
     }
 
     [Fact]
@@ -77,11 +77,11 @@ public abstract class InspectingRoles(ServerFixture f)
     {
         var world = await ResourceWorld.BuildAsync(f);
         using var alice = await world.ClientAsync("alice");
-        var created = await Calls.RoleCreatedAtAsync(f, "cucumber:group:db/readers");
+        var created = await World.RoleCreatedAtAsync(f, "cucumber:group:db/readers");
 
         Assert.Equal(
             $$"""{"created_at":"{{created}}","id":"cucumber:group:db/readers","policy":"cucumber:policy:root","members":[{"admin_option":true,"ownership":true,"role":"cucumber:group:db/readers","member":"cucumber:policy:db","policy":"cucumber:policy:root"},{"admin_option":false,"ownership":false,"role":"cucumber:group:db/readers","member":"cucumber:user:bob","policy":"cucumber:policy:root"}]}""",
-            await Calls.GetJsonAsync(alice, "/roles/cucumber/group/db/readers"));
+            await Requests.GetJsonAsync(alice, "/roles/cucumber/group/db/readers"));
     }
 
     [Fact]
@@ -92,12 +92,12 @@ public abstract class InspectingRoles(ServerFixture f)
 
         Assert.Equal(
             """["cucumber:group:db/readers","cucumber:group:ops","cucumber:policy:db","cucumber:user:alice"]""",
-            await Calls.GetJsonAsync(admin, "/roles/cucumber/user/alice?all"));
-        Assert.Equal("""["cucumber:user:carol"]""", await Calls.GetJsonAsync(admin, "/roles/cucumber/user/carol?all=false"));
-        Assert.Equal("""{"count":4}""", await Calls.GetJsonAsync(admin, "/roles/cucumber/user/alice?all&count"));
+            await Requests.GetJsonAsync(admin, "/roles/cucumber/user/alice?all"));
+        Assert.Equal("""["cucumber:user:carol"]""", await Requests.GetJsonAsync(admin, "/roles/cucumber/user/carol?all=false"));
+        Assert.Equal("""{"count":4}""", await Requests.GetJsonAsync(admin, "/roles/cucumber/user/alice?all&count"));
         Assert.Equal(
             """["cucumber:layer:web"]""",
-            await Calls.GetJsonAsync(admin, "/roles/cucumber/host/app-01?all&filter[]=layer:web&filter[]=cucumber:group:ops"));
+            await Requests.GetJsonAsync(admin, "/roles/cucumber/host/app-01?all&filter[]=layer:web&filter[]=cucumber:group:ops"));
     }
 
     [Fact]
@@ -108,11 +108,11 @@ public abstract class InspectingRoles(ServerFixture f)
 
         Assert.Equal(
             """["cucumber:group:ops","cucumber:policy:db"]""",
-            await Calls.GetJsonAsync(admin, "/roles/cucumber/user/alice?all&filter[]=group:ops&filter[]=cucumber:policy:db&filter[]=group:nope"));
-        Assert.Equal("""["cucumber:group:ops"]""", await Calls.GetJsonAsync(admin, "/roles/cucumber/user/alice?all&filter=group:ops"));
-        Assert.Equal("""{"count":2}""", await Calls.GetJsonAsync(admin, "/roles/cucumber/user/alice?all&count&filter[]=group:ops&filter[]=group:db/readers"));
+            await Requests.GetJsonAsync(admin, "/roles/cucumber/user/alice?all&filter[]=group:ops&filter[]=cucumber:policy:db&filter[]=group:nope"));
+        Assert.Equal("""["cucumber:group:ops"]""", await Requests.GetJsonAsync(admin, "/roles/cucumber/user/alice?all&filter=group:ops"));
+        Assert.Equal("""{"count":2}""", await Requests.GetJsonAsync(admin, "/roles/cucumber/user/alice?all&count&filter[]=group:ops&filter[]=group:db/readers"));
 
-        var (status, body, _) = await Calls.GetAsync(admin, "/roles/cucumber/user/alice?all&filter[]=ops");
+        var (status, body, _) = await Requests.GetAsync(admin, "/roles/cucumber/user/alice?all&filter[]=ops");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("""{"error":{"code":"argument_error","message":"Expected at least 2 tokens in ops"}}""", body);
     }
@@ -123,12 +123,12 @@ public abstract class InspectingRoles(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal($"[{OpsAlice}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/user/alice?memberships"));
-        Assert.Equal($"[{WebFactory}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/host_factory/web-factory?memberships"));
+        Assert.Equal($"[{OpsAlice}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/user/alice?memberships"));
+        Assert.Equal($"[{WebFactory}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/host_factory/web-factory?memberships"));
         Assert.Equal(
             """[{"admin_option":true,"ownership":true,"role":"cucumber:group:db/readers","member":"cucumber:policy:db","policy":"cucumber:policy:root"}]""",
-            await Calls.GetJsonAsync(admin, "/roles/cucumber/policy/db?memberships"));
-        Assert.Equal("[]", await Calls.GetJsonAsync(admin, "/roles/cucumber/user/carol?memberships"));
+            await Requests.GetJsonAsync(admin, "/roles/cucumber/policy/db?memberships"));
+        Assert.Equal("[]", await Requests.GetJsonAsync(admin, "/roles/cucumber/user/carol?memberships"));
     }
 
     [Fact]
@@ -138,14 +138,14 @@ public abstract class InspectingRoles(ServerFixture f)
         using var admin = await f.AdminClientAsync();
 
         // admin owns most roles: its memberships are mostly ownership grants.
-        var all = Calls.Strings(await Calls.GetJsonAsync(admin, "/roles/cucumber/user/admin?all"));
+        var all = Requests.Strings(await Requests.GetJsonAsync(admin, "/roles/cucumber/user/admin?all"));
         Assert.Contains("cucumber:layer:web", all);
 
-        Assert.Equal($"[{WebAdmin}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/user/admin?memberships&kind=layer"));
-        Assert.Equal($"[{OpsAdmin}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/user/admin?memberships&kind[]=group&search=ops"));
-        Assert.Equal($"[{WebAdmin}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/user/admin?memberships&filter[]=layer:web"));
-        Assert.Equal("""{"count":2}""", await Calls.GetJsonAsync(admin, "/roles/cucumber/user/admin?memberships&kind[]=policy&kind[]=layer&count"));
-        Assert.Equal("""{"count":1}""", await Calls.GetJsonAsync(admin, "/roles/cucumber/user/admin?memberships&search=alice&count=false"));
+        Assert.Equal($"[{WebAdmin}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/user/admin?memberships&kind=layer"));
+        Assert.Equal($"[{OpsAdmin}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/user/admin?memberships&kind[]=group&search=ops"));
+        Assert.Equal($"[{WebAdmin}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/user/admin?memberships&filter[]=layer:web"));
+        Assert.Equal("""{"count":2}""", await Requests.GetJsonAsync(admin, "/roles/cucumber/user/admin?memberships&kind[]=policy&kind[]=layer&count"));
+        Assert.Equal("""{"count":1}""", await Requests.GetJsonAsync(admin, "/roles/cucumber/user/admin?memberships&search=alice&count=false"));
     }
 
     [Fact]
@@ -154,12 +154,12 @@ public abstract class InspectingRoles(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal($"[{WebApp},{WebFactory},{WebAdmin}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/layer/web?members"));
-        Assert.Equal($"[{WebApp}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&limit=1"));
-        Assert.Equal($"[{WebFactory},{WebAdmin}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&offset=1"));
-        Assert.Equal($"[{WebFactory}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&offset=1&limit=1"));
-        Assert.Equal("[]", await Calls.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&offset=3"));
-        Assert.Equal("""{"count":3}""", await Calls.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&count&limit=1"));
+        Assert.Equal($"[{WebApp},{WebFactory},{WebAdmin}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/layer/web?members"));
+        Assert.Equal($"[{WebApp}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&limit=1"));
+        Assert.Equal($"[{WebFactory},{WebAdmin}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&offset=1"));
+        Assert.Equal($"[{WebFactory}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&offset=1&limit=1"));
+        Assert.Equal("[]", await Requests.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&offset=3"));
+        Assert.Equal("""{"count":3}""", await Requests.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&count&limit=1"));
     }
 
     [Fact]
@@ -171,12 +171,12 @@ public abstract class InspectingRoles(ServerFixture f)
         await Worlds.GetAsync(f, "crowd", ("root", yaml));
         using var admin = await f.AdminClientAsync();
 
-        var all = Members(await Calls.GetJsonAsync(admin, "/roles/cucumber/group/crowd?members"));
+        var all = Members(await Requests.GetJsonAsync(admin, "/roles/cucumber/group/crowd?members"));
         Assert.Equal(["cucumber:user:admin", .. names.Select(n => $"cucumber:user:{n}")], all);
-        Assert.Equal(all.Skip(2).Take(10), Members(await Calls.GetJsonAsync(admin, "/roles/cucumber/group/crowd?members&offset=2")));
-        Assert.Equal(all.Take(10), Members(await Calls.GetJsonAsync(admin, "/roles/cucumber/group/crowd?members&offset=0")));
-        Assert.Equal(all.Take(12), Members(await Calls.GetJsonAsync(admin, "/roles/cucumber/group/crowd?members&limit=12")));
-        Assert.Equal("""{"count":13}""", await Calls.GetJsonAsync(admin, "/roles/cucumber/group/crowd?members&count&offset=2"));
+        Assert.Equal(all.Skip(2).Take(10), Members(await Requests.GetJsonAsync(admin, "/roles/cucumber/group/crowd?members&offset=2")));
+        Assert.Equal(all.Take(10), Members(await Requests.GetJsonAsync(admin, "/roles/cucumber/group/crowd?members&offset=0")));
+        Assert.Equal(all.Take(12), Members(await Requests.GetJsonAsync(admin, "/roles/cucumber/group/crowd?members&limit=12")));
+        Assert.Equal("""{"count":13}""", await Requests.GetJsonAsync(admin, "/roles/cucumber/group/crowd?members&count&offset=2"));
     }
 
     [Fact]
@@ -185,11 +185,11 @@ public abstract class InspectingRoles(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal($"[{WebApp}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&kind=host"));
-        Assert.Equal($"[{WebApp},{WebAdmin}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&kind[]=host&kind[]=user"));
-        Assert.Equal($"[{WebFactory}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&search=factory"));
-        Assert.Equal($"[{OpsAlice}]", await Calls.GetJsonAsync(admin, "/roles/cucumber/group/ops?members&search=operations"));
-        Assert.Equal("""{"count":1}""", await Calls.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&kind=host_factory&count"));
+        Assert.Equal($"[{WebApp}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&kind=host"));
+        Assert.Equal($"[{WebApp},{WebAdmin}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&kind[]=host&kind[]=user"));
+        Assert.Equal($"[{WebFactory}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&search=factory"));
+        Assert.Equal($"[{OpsAlice}]", await Requests.GetJsonAsync(admin, "/roles/cucumber/group/ops?members&search=operations"));
+        Assert.Equal("""{"count":1}""", await Requests.GetJsonAsync(admin, "/roles/cucumber/layer/web?members&kind=host_factory&count"));
     }
 
     [Theory]
@@ -201,7 +201,7 @@ public abstract class InspectingRoles(ServerFixture f)
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
 
-        var (status, body, _) = await Calls.GetAsync(admin, $"/roles/cucumber/layer/web?members&{query}");
+        var (status, body, _) = await Requests.GetAsync(admin, $"/roles/cucumber/layer/web?members&{query}");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal($$$"""{"error":{"code":"unprocessable_entity","message":"{{{message}}}"}}""", body);
@@ -215,7 +215,7 @@ public abstract class InspectingRoles(ServerFixture f)
 
         Assert.Equal(
             """[{"parent":"cucumber:group:db/readers","child":"cucumber:policy:db"},{"parent":"cucumber:group:ops","child":"cucumber:user:alice"},{"parent":"cucumber:policy:db","child":"cucumber:group:ops"},{"parent":"cucumber:user:admin","child":"cucumber:user:admin"},{"parent":"cucumber:user:alice","child":"cucumber:user:admin"}]""",
-            await Calls.GetJsonAsync(admin, "/roles/cucumber/user/alice?graph"));
+            await Requests.GetJsonAsync(admin, "/roles/cucumber/user/alice?graph"));
     }
 
     [Fact]
@@ -226,7 +226,7 @@ public abstract class InspectingRoles(ServerFixture f)
 
         Assert.Equal(
             """[{"parent":"cucumber:group:db/readers","child":"cucumber:policy:db"},{"parent":"cucumber:policy:db","child":"cucumber:group:ops"}]""",
-            await Calls.GetJsonAsync(alice, "/roles/cucumber/policy/db?graph"));
+            await Requests.GetJsonAsync(alice, "/roles/cucumber/policy/db?graph"));
     }
 
     [Theory]
@@ -238,9 +238,9 @@ public abstract class InspectingRoles(ServerFixture f)
     {
         await ResourceWorld.BuildAsync(f);
         using var admin = await f.AdminClientAsync();
-        var expected = await Calls.GetJsonAsync(admin, $"/roles/cucumber/group/ops?{winner}");
+        var expected = await Requests.GetJsonAsync(admin, $"/roles/cucumber/group/ops?{winner}");
 
-        Assert.Equal(expected, await Calls.GetJsonAsync(admin, $"/roles/cucumber/group/ops?{query}"));
+        Assert.Equal(expected, await Requests.GetJsonAsync(admin, $"/roles/cucumber/group/ops?{query}"));
     }
 
     [Fact]

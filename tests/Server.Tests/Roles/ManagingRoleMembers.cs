@@ -78,17 +78,17 @@ public abstract class ManagingRoleMembers(ServerFixture f)
         using var erin = await world.ClientAsync("erin");
         using var admin = await f.AdminClientAsync();
 
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/devs?members&member=cucumber:user:frank")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/devs?members&member=cucumber:user:frank")).Code);
         Assert.Contains(
             """{"admin_option":false,"ownership":false,"role":"cucumber:group:team/devs","member":"cucumber:user:frank"}""",
-            await Calls.GetJsonAsync(erin, "/roles/cucumber/group/team%2Fdevs?members"),
+            await Requests.GetJsonAsync(erin, "/roles/cucumber/group/team%2Fdevs?members"),
             StringComparison.Ordinal);
-        Assert.Contains("cucumber:group:team/devs", Calls.Strings(await Calls.GetJsonAsync(admin, "/roles/cucumber/user/frank?all")));
+        Assert.Contains("cucumber:group:team/devs", Requests.Strings(await Requests.GetJsonAsync(admin, "/roles/cucumber/user/frank?all")));
 
-        var (status, body, _) = await Calls.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=cucumber:user:frank");
+        var (status, body, _) = await Requests.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=cucumber:user:frank");
         Assert.Equal(HttpStatusCode.NoContent, status);
         Assert.Equal("", body);
-        Assert.DoesNotContain("cucumber:group:team/devs", Calls.Strings(await Calls.GetJsonAsync(admin, "/roles/cucumber/user/frank?all")));
+        Assert.DoesNotContain("cucumber:group:team/devs", Requests.Strings(await Requests.GetJsonAsync(admin, "/roles/cucumber/user/frank?all")));
     }
 
     [Fact]
@@ -97,14 +97,14 @@ public abstract class ManagingRoleMembers(ServerFixture f)
         var world = await WorldAsync();
         using var admin = await f.AdminClientAsync();
         using var henry = await world.ClientAsync("henry");
-        Assert.Equal("[]", await Calls.GetJsonAsync(henry, "/resources/cucumber/policy"));
+        Assert.Equal("[]", await Requests.GetJsonAsync(henry, "/resources/cucumber/policy"));
 
         // Root-level roles were created by the load into root, which admin owns.
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.SendAsync(admin, HttpMethod.Post, "/roles/cucumber/group/team-admins?members&member=user:henry")).Status);
-        Assert.Equal(["cucumber:policy:team"], Calls.Ids(await Calls.GetJsonAsync(henry, "/resources/cucumber/policy")));
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.SendAsync(admin, HttpMethod.Post, "/roles/cucumber/group/team-admins?members&member=user:henry")).Code);
+        Assert.Equal(["cucumber:policy:team"], Requests.Ids(await Requests.GetJsonAsync(henry, "/resources/cucumber/policy")));
 
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.SendAsync(admin, HttpMethod.Delete, "/roles/cucumber/group/team-admins?members&member=cucumber:user:henry")).Status);
-        Assert.Equal("[]", await Calls.GetJsonAsync(henry, "/resources/cucumber/policy"));
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.SendAsync(admin, HttpMethod.Delete, "/roles/cucumber/group/team-admins?members&member=cucumber:user:henry")).Code);
+        Assert.Equal("[]", await Requests.GetJsonAsync(henry, "/resources/cucumber/policy"));
     }
 
     [Fact]
@@ -141,12 +141,12 @@ public abstract class ManagingRoleMembers(ServerFixture f)
         using var gina = await world.ClientAsync("gina");
         using var erin = await world.ClientAsync("erin");
 
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.SendAsync(gina, HttpMethod.Post, "/roles/cucumber/group/team/devs?members&member=cucumber:user:gina")).Status);
-        var (status, body, _) = await Calls.SendAsync(gina, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=cucumber:user:gina");
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.SendAsync(gina, HttpMethod.Post, "/roles/cucumber/group/team/devs?members&member=cucumber:user:gina")).Code);
+        var (status, body, _) = await Requests.SendAsync(gina, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=cucumber:user:gina");
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Equal("", body);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=cucumber:user:gina")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=cucumber:user:gina")).Code);
     }
 
     [Fact]
@@ -155,9 +155,9 @@ public abstract class ManagingRoleMembers(ServerFixture f)
         var world = await WorldAsync();
         using var host = await world.ClientAsync("host/deploy-01");
 
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.SendAsync(host, HttpMethod.Post, "/roles/cucumber/group/team%2Fqa?members&member=cucumber:host:deploy-01")).Status);
-        Assert.Contains("cucumber:host:deploy-01", await Calls.GetJsonAsync(host, "/roles/cucumber/group/team/qa?members"), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.SendAsync(host, HttpMethod.Delete, "/roles/cucumber/group/team%2Fqa?members&member=cucumber:host:deploy-01")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.SendAsync(host, HttpMethod.Post, "/roles/cucumber/group/team%2Fqa?members&member=cucumber:host:deploy-01")).Code);
+        Assert.Contains("cucumber:host:deploy-01", await Requests.GetJsonAsync(host, "/roles/cucumber/group/team/qa?members"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.SendAsync(host, HttpMethod.Delete, "/roles/cucumber/group/team%2Fqa?members&member=cucumber:host:deploy-01")).Code);
     }
 
     [Theory]
@@ -168,7 +168,7 @@ public abstract class ManagingRoleMembers(ServerFixture f)
         var world = await WorldAsync();
         using var frank = await world.ClientAsync("frank");
 
-        var (status, body, _) = await Calls.SendAsync(frank, new HttpMethod(method), "/roles/cucumber/group/team/qa?members&member=cucumber:user:henry");
+        var (status, body, _) = await Requests.SendAsync(frank, new HttpMethod(method), "/roles/cucumber/group/team/qa?members&member=cucumber:user:henry");
 
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Equal("", body);
@@ -182,10 +182,10 @@ public abstract class ManagingRoleMembers(ServerFixture f)
         var world = await WorldAsync();
         using var henry = await world.ClientAsync("henry");
 
-        var (status, body, _) = await Calls.SendAsync(henry, new HttpMethod(method), "/roles/cucumber/group/team/devs?members&member=cucumber:user:henry");
+        var (status, body, _) = await Requests.SendAsync(henry, new HttpMethod(method), "/roles/cucumber/group/team/devs?members&member=cucumber:user:henry");
 
         Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Equal(Calls.NotFoundBody("group", "team/devs"), body);
+        Assert.Equal(Requests.NotFoundBody("group", "team/devs"), body);
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public abstract class ManagingRoleMembers(ServerFixture f)
         await WorldAsync();
         using var admin = await f.AdminClientAsync();
 
-        var (status, body, _) = await Calls.SendAsync(admin, HttpMethod.Post, "/roles/cucumber/user/admin?members&member=cucumber:user:erin");
+        var (status, body, _) = await Requests.SendAsync(admin, HttpMethod.Post, "/roles/cucumber/user/admin?members&member=cucumber:user:erin");
 
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Equal("", body);
@@ -206,25 +206,25 @@ public abstract class ManagingRoleMembers(ServerFixture f)
         var world = await WorldAsync();
         using var erin = await world.ClientAsync("erin");
 
-        var (status, body, _) = await Calls.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/devs?members&member=cucumber:user:ghost");
+        var (status, body, _) = await Requests.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/devs?members&member=cucumber:user:ghost");
         Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Equal(Calls.NotFoundBody("user", "ghost"), body);
+        Assert.Equal(Requests.NotFoundBody("user", "ghost"), body);
 
-        (status, body, _) = await Calls.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/devs?members&member=elsewhere:user:erin");
+        (status, body, _) = await Requests.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/devs?members&member=elsewhere:user:erin");
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(
             """{"error":{"code":"not_found","message":"User 'erin' not found in account 'elsewhere'","target":"user","details":{"code":"not_found","target":"id","message":"elsewhere:user:erin"}}}""",
             body);
 
-        (status, body, _) = await Calls.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/devs?members");
+        (status, body, _) = await Requests.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/devs?members");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("""{"error":{"code":"parameter_missing","message":"param is missing or the value is empty: member"}}""", body);
 
-        (status, body, _) = await Calls.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=");
+        (status, body, _) = await Requests.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("""{"error":{"code":"parameter_missing","message":"param is missing or the value is empty: member"}}""", body);
 
-        (status, body, _) = await Calls.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/devs?members&member=frank");
+        (status, body, _) = await Requests.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/devs?members&member=frank");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("""{"error":{"code":"argument_error","message":"Expected at least 2 tokens in frank"}}""", body);
     }
@@ -235,14 +235,14 @@ public abstract class ManagingRoleMembers(ServerFixture f)
         var world = await WorldAsync();
         using var erin = await world.ClientAsync("erin");
 
-        var (status, body, _) = await Calls.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=cucumber:user:gina");
+        var (status, body, _) = await Requests.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=cucumber:user:gina");
         Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Equal(Calls.NotFoundBody("user", "gina"), body);
+        Assert.Equal(Requests.NotFoundBody("user", "gina"), body);
 
         // The owner's membership is derived from ownership, not a grant: it cannot be removed here.
-        (status, body, _) = await Calls.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=cucumber:policy:team");
+        (status, body, _) = await Requests.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/devs?members&member=cucumber:policy:team");
         Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Equal(Calls.NotFoundBody("policy", "team"), body);
+        Assert.Equal(Requests.NotFoundBody("policy", "team"), body);
     }
 
     [Fact]
@@ -251,16 +251,16 @@ public abstract class ManagingRoleMembers(ServerFixture f)
         var world = await WorldAsync();
         using var erin = await world.ClientAsync("erin");
         const string henryInQa = """{"admin_option":false,"ownership":false,"role":"cucumber:group:team/qa","member":"cucumber:user:henry","policy":"cucumber:policy:team"}""";
-        Assert.Contains(henryInQa, await Calls.GetJsonAsync(erin, "/roles/cucumber/group/team/qa?members"), StringComparison.Ordinal);
+        Assert.Contains(henryInQa, await Requests.GetJsonAsync(erin, "/roles/cucumber/group/team/qa?members"), StringComparison.Ordinal);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/qa?members&member=cucumber:user:henry")).Status);
-        Assert.DoesNotContain("cucumber:user:henry", await Calls.GetJsonAsync(erin, "/roles/cucumber/group/team/qa?members"), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.NoContent, (await Calls.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/qa?members&member=cucumber:user:henry")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.SendAsync(erin, HttpMethod.Delete, "/roles/cucumber/group/team/qa?members&member=cucumber:user:henry")).Code);
+        Assert.DoesNotContain("cucumber:user:henry", await Requests.GetJsonAsync(erin, "/roles/cucumber/group/team/qa?members"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, (await Requests.SendAsync(erin, HttpMethod.Post, "/roles/cucumber/group/team/qa?members&member=cucumber:user:henry")).Code);
 
         // Re-added through the API: no policy.
         Assert.Contains(
             """{"admin_option":false,"ownership":false,"role":"cucumber:group:team/qa","member":"cucumber:user:henry"}""",
-            await Calls.GetJsonAsync(erin, "/roles/cucumber/group/team/qa?members"),
+            await Requests.GetJsonAsync(erin, "/roles/cucumber/group/team/qa?members"),
             StringComparison.Ordinal);
     }
 
@@ -272,7 +272,7 @@ public abstract class ManagingRoleMembers(ServerFixture f)
         await WorldAsync();
         using var admin = await f.AdminClientAsync();
 
-        var (status, _, _) = await Calls.SendAsync(admin, new HttpMethod(method), "/roles/cucumber/group/crew?member=cucumber:user:erin");
+        var (status, _, _) = await Requests.SendAsync(admin, new HttpMethod(method), "/roles/cucumber/group/crew?member=cucumber:user:erin");
 
         Assert.Equal(HttpStatusCode.NotFound, status);
     }

@@ -110,7 +110,7 @@ public abstract class RotatingAnotherRolesApiKey(ServerFixture f)
         var world = await WorldAsync();
         using var client = await world.ClientAsync(login);
 
-        var (status, body, _) = await Calls.SendAsync(client, HttpMethod.Put, $"/authn/cucumber/api_key?role={role}");
+        var (status, body, _) = await Requests.SendAsync(client, HttpMethod.Put, $"/authn/cucumber/api_key?role={role}");
 
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Equal("", body);
@@ -125,7 +125,7 @@ public abstract class RotatingAnotherRolesApiKey(ServerFixture f)
         var world = await WorldAsync();
         using var privileged = await world.ClientAsync("privileged");
 
-        var (status, body, contentType) = await Calls.SendAsync(privileged, HttpMethod.Put, $"/authn/cucumber/api_key?role={role}");
+        var (status, body, contentType) = await Requests.SendAsync(privileged, HttpMethod.Put, $"/authn/cucumber/api_key?role={role}");
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, status);
         Assert.Equal("application/json", contentType);
@@ -144,7 +144,7 @@ public abstract class RotatingAnotherRolesApiKey(ServerFixture f)
         using var client = await world.ClientAsync(login);
         var caller = $"cucumber:user:{login}";
 
-        var (status, body, _) = await Calls.SendAsync(client, HttpMethod.Put, $"/authn/cucumber/api_key?role={Uri.EscapeDataString(role)}");
+        var (status, body, _) = await Requests.SendAsync(client, HttpMethod.Put, $"/authn/cucumber/api_key?role={Uri.EscapeDataString(role)}");
 
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(
@@ -162,7 +162,7 @@ public abstract class RotatingAnotherRolesApiKey(ServerFixture f)
         await f.WithDbAsync(db => db.Credentials.Where(c => c.RoleId == "cucumber:host:keyless")
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.ApiKeySeed, (byte[]?)null).SetProperty(c => c.ApiKeyHash, (byte[]?)null)));
 
-        var (status, body, _) = await Calls.SendAsync(privileged, HttpMethod.Put, "/authn/cucumber/api_key?role=host:keyless");
+        var (status, body, _) = await Requests.SendAsync(privileged, HttpMethod.Put, "/authn/cucumber/api_key?role=host:keyless");
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, status);
         Assert.Equal("""{"error":{"code":"method_not_allowed","message":"Operation is not supported for host since it does not use api-key for authentication"}}""", body);
@@ -174,7 +174,7 @@ public abstract class RotatingAnotherRolesApiKey(ServerFixture f)
         var world = await WorldAsync();
         using var privileged = await world.ClientAsync("privileged");
 
-        var (status, body, _) = await Calls.SendAsync(privileged, HttpMethod.Put, "/authn/cucumber/api_key?role=bob");
+        var (status, body, _) = await Requests.SendAsync(privileged, HttpMethod.Put, "/authn/cucumber/api_key?role=bob");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("""{"error":{"code":"argument_error","message":"Expected at least 2 tokens in bob"}}""", body);
@@ -189,7 +189,7 @@ public abstract class RotatingAnotherRolesApiKey(ServerFixture f)
         var world = await WorldAsync();
         using var privileged = await world.ClientAsync("privileged");
 
-        var (status, body, _) = await Calls.SendAsync(privileged, HttpMethod.Put, $"/authn/cucumber/api_key{query}");
+        var (status, body, _) = await Requests.SendAsync(privileged, HttpMethod.Put, $"/authn/cucumber/api_key{query}");
 
         Assert.Equal(HttpStatusCode.Unauthorized, status);
         Assert.Equal("""{"error":{"code":"unauthorized","message":"Credential strength is insufficient"}}""", body);

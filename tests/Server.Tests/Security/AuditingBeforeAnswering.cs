@@ -44,7 +44,7 @@ public abstract class AuditingBeforeAnswering(FileAuditServer f)
     {
         // Break the sink before its first record: a directory where the file should be.
         Directory.CreateDirectory(f.AuditPath);
-        var identifier = DirectRoles.Unique("audited");
+        var identifier = World.Unique("audited");
         await DirectRoles.CreateAsync(f, "variable", identifier, withCredentials: false);
         using var admin = await ForgedAdminAsync();
 

@@ -47,12 +47,11 @@ public abstract class BindingCiphertextsToTheirRows(ServerFixture f)
     [Fact]
     public async Task A_ciphertext_copied_from_another_account_does_not_open()
     {
-        var other = SecretsWorld.Unique("acct");
+        var other = World.Unique("acct");
         var created = await f.CreateAccountAsync(other);
-        using (var theirAdmin = f.NewClient())
+        using (var theirAdmin = await f.ClientForAsync("admin", created.AdminApiKey, other))
         {
-            theirAdmin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(await f.AuthenticateAsync("admin", created.AdminApiKey, other)));
-            await SecretsWorld.LoadPolicyAsync(theirAdmin, "root", "- !variable db\n", other);
+            await World.LoadAsync(theirAdmin, HttpMethod.Post, "root", "- !variable db\n", other);
             using var set = await theirAdmin.PostAsync($"/secrets/{other}/variable/db", new StringContent("their-password"));
             Assert.Equal(HttpStatusCode.Created, set.StatusCode);
         }
@@ -102,7 +101,7 @@ public abstract class BindingCiphertextsToTheirRows(ServerFixture f)
             return await db.SaveChangesAsync();
         });
 
-        using var enrolled = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, "10.1.2.3", ("id", DirectRoles.Unique("enrolled"))));
+        using var enrolled = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, "10.1.2.3", ("id", World.Unique("enrolled"))));
 
         Assert.Equal((HttpStatusCode.UnprocessableEntity, DataKeyInvalid), (enrolled.StatusCode, await enrolled.Content.ReadAsStringAsync()));
     }
@@ -133,7 +132,7 @@ public abstract class BindingCiphertextsToTheirRows(ServerFixture f)
     /// <summary>A variable whose one version is sealed as the server sealed values before issue 8 (format 1), by hand.</summary>
     private async Task<string> LegacyVariableAsync(string value)
     {
-        var identifier = DirectRoles.Unique("legacy");
+        var identifier = World.Unique("legacy");
         var resourceId = $"{Account}:variable:{identifier}";
         await DirectRoles.CreateAsync(f, "variable", identifier, withCredentials: false);
         var key = f.Settings.Encryption.DataKey;

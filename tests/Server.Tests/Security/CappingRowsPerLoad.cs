@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Secrets.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Security;
 
@@ -57,7 +57,7 @@ public abstract class CappingRowsPerLoad(ServerFixture f, ITestOutputHelper outp
         Assert.True(elapsed < TimeSpan.FromSeconds(5), $"took {elapsed}");
         Assert.Equal(before, await DumpAsync(f));
         Assert.Empty(await VersionsOfAsync(f, branch));
-        Assert.Contains(AuditFor(f, response), l => l.Contains("Failed to load policy: The policy declares 1002000 rows", StringComparison.Ordinal));
+        Assert.Contains(Requests.AuditFor(f, response), l => l.Contains("Failed to load policy: The policy declares 1002000 rows", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public abstract class CappingRowsPerLoad(ServerFixture f, ITestOutputHelper outp
         Assert.Equal(201, response.Status);
         Assert.Equal(2500, (await CountUnderAsync(f, branch)).Permissions);
         var policy = $"[policy@43868 id=\"cucumber:policy:{branch}\" version=\"1\"]";
-        var lines = AuditFor(f, response).Select(l => l[l.IndexOf("[subject@43868", StringComparison.Ordinal)..]).ToList();
+        var lines = Requests.AuditFor(f, response).Select(l => l[l.IndexOf("[subject@43868", StringComparison.Ordinal)..]).ToList();
         Assert.Equal(
             [
                 $"[subject@43868 kind=\"role\" count=\"25\"]{policy}[client@43868 ip=\"127.0.0.1\"][action@43868 result=\"success\" operation=\"add\"] cucumber:user:admin added 25 role rows in policy cucumber:policy:{branch}",
@@ -102,7 +102,7 @@ public abstract class CappingRowsPerLoad(ServerFixture f, ITestOutputHelper outp
         var response = await PostAsync(admin, branch, "- !variable a\n- !variable b\n- !group g\n- !permit {role: !group g, privilege: read, resource: !variable a}\n");
 
         Assert.Equal(201, response.Status);
-        var lines = AuditFor(f, response);
+        var lines = Requests.AuditFor(f, response);
         Assert.Equal(5, lines.Count);
         Assert.Contains(lines, l => l.EndsWith($"cucumber:user:admin added permission of {Full("group", $"{branch}/g")} to read on {Full("variable", $"{branch}/a")}", StringComparison.Ordinal));
     }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Policy.Store;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Security;
 
@@ -39,7 +39,7 @@ public abstract class ClosingTheRoleIdEscalation(ServerFixture f)
     {
         using var admin = await f.AdminClientAsync();
         var (owner, _) = await DelegateBranchAsync(admin, "host");
-        var target = Unique("app");
+        var target = World.Unique("app");
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !host prod/{target}\n");
 
         var load = await PostAsync(owner, "host", $"- !role {{ kind: user, id: prod/{target} }}\n");
@@ -57,7 +57,7 @@ public abstract class ClosingTheRoleIdEscalation(ServerFixture f)
     public async Task A_role_record_of_any_kind_gets_no_api_key(string kind)
     {
         using var admin = await f.AdminClientAsync();
-        var id = Unique("bare");
+        var id = World.Unique("bare");
 
         var load = await PostAsync(admin, "root", $"- !role {{ kind: {kind}, id: {id} }}\n");
 
@@ -71,7 +71,7 @@ public abstract class ClosingTheRoleIdEscalation(ServerFixture f)
     public async Task Credentials_left_from_before_the_fix_on_a_user_with_a_slash_yield_no_token()
     {
         // A database written by the old code: the user `user/<name>` with an API key (and the user `<name>`).
-        var name = Unique("admin");
+        var name = World.Unique("admin");
         await DirectRoles.CreateUserAsync(f, name);
         var apiKey = await DirectRoles.CreateUserAsync(f, $"user/{name}");
 
@@ -102,7 +102,7 @@ public abstract class ClosingTheRoleIdEscalation(ServerFixture f)
     public async Task The_exact_logins_of_users_and_hosts_still_work()
     {
         using var key = await TokenForge.AccountKeyAsync(f);
-        var host = Unique("web");
+        var host = World.Unique("web");
         await DirectRoles.CreateHostAsync(f, $"prod/{host}");
 
         foreach (var sub in new[] { "admin", $"host/prod/{host}" })
@@ -118,7 +118,7 @@ public abstract class ClosingTheRoleIdEscalation(ServerFixture f)
     public async Task Every_role_a_load_returns_an_api_key_for_logs_in_as_itself_with_its_login()
     {
         using var admin = await f.AdminClientAsync();
-        var tag = Unique("odd");
+        var tag = World.Unique("odd");
         var text = string.Join(
             '\n',
             $"- !user user/{tag}",
@@ -151,8 +151,8 @@ public abstract class ClosingTheRoleIdEscalation(ServerFixture f)
     /// </summary>
     private async Task<(HttpClient Owner, string SecretId)> DelegateBranchAsync(HttpClient admin, string branch)
     {
-        var ownerLogin = Unique("owner");
-        var secretId = Unique("admin-only");
+        var ownerLogin = World.Unique("owner");
+        var secretId = World.Unique("admin-only");
         var load = await LoadAsync(
             admin,
             HttpMethod.Post,

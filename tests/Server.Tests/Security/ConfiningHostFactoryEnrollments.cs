@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Tests.HostFactories;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Security;
 
@@ -47,7 +47,7 @@ public abstract class ConfiningHostFactoryEnrollments(ServerFixture f)
     public async Task Ordinary_ids_are_still_enrolled(string suffix)
     {
         var token = await NewTokenAsync();
-        var id = $"{DirectRoles.Unique("hf")}/{suffix}";
+        var id = $"{World.Unique("hf")}/{suffix}";
 
         var observed = await Requests.ObserveAsync(f.Client, HostFactoryRequests.CreateHost(token, null, ("id", id)));
 
@@ -66,7 +66,7 @@ public abstract class ConfiningHostFactoryEnrollments(ServerFixture f)
     public async Task Annotations_that_authenticators_trust_are_refused_at_enrollment(string name)
     {
         var token = await NewTokenAsync();
-        var id = DirectRoles.Unique("annotated");
+        var id = World.Unique("annotated");
 
         var observed = await Requests.ObserveAsync(
             f.Client, HostFactoryRequests.CreateHost(token, null, ("id", id), ($"annotations[{name}]", "anything"), ("annotations[team]", "blue")));
@@ -82,7 +82,7 @@ public abstract class ConfiningHostFactoryEnrollments(ServerFixture f)
     public async Task Other_annotations_are_still_set_at_enrollment()
     {
         var token = await NewTokenAsync();
-        var id = DirectRoles.Unique("annotated");
+        var id = World.Unique("annotated");
 
         var observed = await Requests.ObserveAsync(
             f.Client, HostFactoryRequests.CreateHost(token, null, ("id", id), ("annotations[team]", "blue"), ("annotations[my-authn/x]", "y")));
@@ -106,7 +106,7 @@ public abstract class ConfiningHostFactoryEnrollments(ServerFixture f)
         Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
         var text = "- !variable db-password\n- !host web\n- !permit { role: !host web, privilege: execute, resource: !variable db-password }\n";
 
-        var load = await SendAsync(admin, new HttpMethod(method), PolicyPath(branch), text);
+        var load = await Requests.SendAsync(admin, new HttpMethod(method), PolicyPath(branch), text);
 
         Assert.Equal(422, load.Status);
         using var doc = JsonDocument.Parse(load.Body);
@@ -126,7 +126,7 @@ public abstract class ConfiningHostFactoryEnrollments(ServerFixture f)
     public async Task Deleting_the_enrolled_host_in_the_same_load_lets_the_policy_declare_it_with_a_new_key()
     {
         var token = await NewTokenAsync();
-        var id = DirectRoles.Unique("planned");
+        var id = World.Unique("planned");
         using var enrolled = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", id)));
         var enrolledKey = JsonDocument.Parse(await enrolled.Content.ReadAsStringAsync()).RootElement.GetProperty("api_key").GetString()!;
 
@@ -147,7 +147,7 @@ public abstract class ConfiningHostFactoryEnrollments(ServerFixture f)
     {
         var app = await HostFactoryApp.LoadAsync(f);
         using var admin = await f.AdminClientAsync();
-        var id = DirectRoles.Unique("declared");
+        var id = World.Unique("declared");
         await LoadAsync(admin, HttpMethod.Post, "root", $"- !host {{ id: {id}, owner: !host-factory {app.Prefix}/factory }}\n");
 
         var again = await PostAsync(admin, "root", $"- !host {{ id: {id}, owner: !host-factory {app.Prefix}/factory }}\n");

@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Security;
 
@@ -19,9 +19,9 @@ public abstract class DeletingOnlyWhatTheCallerMayReplace(ServerFixture f)
     private async Task<(string Branch, HttpClient Bob)> BranchWithAdminRecordsAsync()
     {
         using var admin = await f.AdminClientAsync();
-        var owners = Unique("owners");
-        var bob = Unique("bob");
-        var branch = Unique("del");
+        var owners = World.Unique("owners");
+        var bob = World.Unique("bob");
+        var branch = World.Unique("del");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,
@@ -88,7 +88,7 @@ public abstract class DeletingOnlyWhatTheCallerMayReplace(ServerFixture f)
         Assert.Equal((403, ""), (dryRun.Status, dryRun.Body));
         Assert.Equal(before, await DumpAsync(f));
         Assert.Equal((200, "value of readable"), await GetSecretAsync(f, Full("variable", $"{branch}/readable")));
-        Assert.Contains(AuditFor(f, response), l => l.Contains("Failed to load policy: Forbidden", StringComparison.Ordinal));
+        Assert.Contains(Requests.AuditFor(f, response), l => l.Contains("Failed to load policy: Forbidden", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public abstract class EnforcingRestrictedToOnEveryCredential(ServerFixture f)
     [Fact]
     public async Task Login_outside_the_range_is_401_and_inside_returns_the_key()
     {
-        var login = DirectRoles.Unique("restricted");
+        var login = World.Unique("restricted");
         var apiKey = await DirectRoles.CreateUserAsync(f, login, Password, restrictedTo: Range);
 
         var outside = From(Outside, Requests.Make(HttpMethod.Get, $"/authn/{Account}/login", auth: ServerFixture.Basic(login, Password)));
@@ -41,7 +41,7 @@ public abstract class EnforcingRestrictedToOnEveryCredential(ServerFixture f)
     [Fact]
     public async Task Rotating_ones_own_key_outside_the_range_is_401_and_leaves_the_key_in_place()
     {
-        var host = DirectRoles.Unique("app");
+        var host = World.Unique("app");
         var apiKey = await DirectRoles.CreateHostAsync(f, host, restrictedTo: Range);
         var login = $"host/{host}";
 
@@ -62,7 +62,7 @@ public abstract class EnforcingRestrictedToOnEveryCredential(ServerFixture f)
     [Fact]
     public async Task Changing_the_password_outside_the_range_is_401_and_leaves_it_unchanged()
     {
-        var login = DirectRoles.Unique("restricted");
+        var login = World.Unique("restricted");
         var apiKey = await DirectRoles.CreateUserAsync(f, login, Password, restrictedTo: Range);
         const string NewPassword = "Another-Pass-With-7";
 
@@ -83,7 +83,7 @@ public abstract class EnforcingRestrictedToOnEveryCredential(ServerFixture f)
     [Fact]
     public async Task The_issued_token_carries_the_range_as_its_cidr_claim_and_does_not_work_outside_it()
     {
-        var host = DirectRoles.Unique("app");
+        var host = World.Unique("app");
         var apiKey = await DirectRoles.CreateHostAsync(f, host, restrictedTo: "10.0.0.0/8,192.168.7.7/32");
         using var issued = await f.Client.SendAsync(From(Inside, Requests.Make(HttpMethod.Post, $"/authn/{Account}/host%2F{host}/authenticate", apiKey)));
         Assert.Equal(HttpStatusCode.OK, issued.StatusCode);

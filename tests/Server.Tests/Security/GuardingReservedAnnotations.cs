@@ -1,5 +1,5 @@
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Security;
 
@@ -18,9 +18,9 @@ public abstract class GuardingReservedAnnotations(ServerFixture f)
     private async Task<(string Branch, HttpClient Bob, string BobId)> BranchAsync()
     {
         using var admin = await f.AdminClientAsync();
-        var owners = Unique("owners");
-        var bob = Unique("bob");
-        var branch = Unique("dev");
+        var owners = World.Unique("owners");
+        var bob = World.Unique("bob");
+        var branch = World.Unique("dev");
         var setup = await LoadAsync(
             admin,
             HttpMethod.Post,

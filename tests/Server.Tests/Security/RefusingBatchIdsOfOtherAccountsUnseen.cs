@@ -17,12 +17,11 @@ public abstract class RefusingBatchIdsOfOtherAccountsUnseen(ServerFixture f)
     [Fact]
     public async Task Every_id_of_another_account_gets_the_same_403()
     {
-        var other = SecretsWorld.Unique("acct");
+        var other = World.Unique("acct");
         var created = await f.CreateAccountAsync(other);
-        using (var theirAdmin = f.NewClient())
+        using (var theirAdmin = await f.ClientForAsync("admin", created.AdminApiKey, other))
         {
-            theirAdmin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(await f.AuthenticateAsync("admin", created.AdminApiKey, other)));
-            await SecretsWorld.LoadPolicyAsync(theirAdmin, "root", "- !variable theirs\n", other);
+            await World.LoadAsync(theirAdmin, HttpMethod.Post, "root", "- !variable theirs\n", other);
             using var set = await theirAdmin.PostAsync($"/secrets/{other}/variable/theirs", new StringContent("their value"));
             Assert.Equal(HttpStatusCode.Created, set.StatusCode);
         }
@@ -30,7 +29,7 @@ public abstract class RefusingBatchIdsOfOtherAccountsUnseen(ServerFixture f)
         using var w = await SecretsWorld.CreateAsync(f, ["mine"]);
         await w.SetAsync("mine", "v");
 
-        var foreign = new[] { $"{other}:variable:theirs", $"{other}:variable:nothing", $"{other}:user:admin", $"{SecretsWorld.Unique("nobody")}:variable:x" };
+        var foreign = new[] { $"{other}:variable:theirs", $"{other}:variable:nothing", $"{other}:user:admin", $"{World.Unique("nobody")}:variable:x" };
         foreach (var id in foreign)
         {
             using var response = await w.Admin.GetAsync(Batch(w.VariableId("mine"), id));

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Secrets.Server.Tests.HostFactories;
 using Secrets.Server.Tests.Infrastructure;
-using static Secrets.Server.Tests.Policies.PolicyApi;
+using static Secrets.Server.Tests.Infrastructure.World;
 
 namespace Secrets.Server.Tests.Security;
 

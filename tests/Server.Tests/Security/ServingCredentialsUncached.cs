@@ -46,7 +46,7 @@ public abstract class ServingCredentialsUncached(ServerFixture f)
     [Fact]
     public async Task An_access_token_from_authenticate()
     {
-        var login = DirectRoles.Unique("authn");
+        var login = World.Unique("authn");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
 
         using var response = await f.Client.PostAsync($"/authn/{Account}/{login}/authenticate", new StringContent(apiKey, Encoding.UTF8, "text/plain"));
@@ -57,7 +57,7 @@ public abstract class ServingCredentialsUncached(ServerFixture f)
     [Fact]
     public async Task An_api_key_from_login()
     {
-        var login = DirectRoles.Unique("login");
+        var login = World.Unique("login");
         var apiKey = await DirectRoles.CreateUserAsync(f, login, password: "Sup3r$ecretPassw0rd");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/authn/{Account}/login");
         request.Headers.Authorization = ServerFixture.Basic(login, "Sup3r$ecretPassw0rd");
@@ -70,13 +70,13 @@ public abstract class ServingCredentialsUncached(ServerFixture f)
     [Fact]
     public async Task A_rotated_api_key_of_oneself_and_of_another_role()
     {
-        var login = DirectRoles.Unique("rotate");
+        var login = World.Unique("rotate");
         var apiKey = await DirectRoles.CreateUserAsync(f, login);
         using var own = new HttpRequestMessage(HttpMethod.Put, $"/authn/{Account}/api_key");
         own.Headers.Authorization = ServerFixture.Basic(login, apiKey);
         using var ownResponse = await f.Client.SendAsync(own);
 
-        var other = DirectRoles.Unique("rotated");
+        var other = World.Unique("rotated");
         await DirectRoles.CreateUserAsync(f, other);
         using var admin = await f.AdminClientAsync();
         using var otherResponse = await admin.PutAsync($"/authn/{Account}/api_key?role=user:{other}", null);
@@ -93,7 +93,7 @@ public abstract class ServingCredentialsUncached(ServerFixture f)
         using var tokens = await admin.SendAsync(HostFactoryRequests.CreateTokens(("host_factory", app.FactoryId), ("expiration", "2050-12-31T00:00:00Z")));
         var token = System.Text.Json.JsonDocument.Parse(await tokens.Content.ReadAsStringAsync()).RootElement[0].GetProperty("token").GetString()!;
 
-        using var enrolled = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", DirectRoles.Unique("enrolled"))));
+        using var enrolled = await f.Client.SendAsync(HostFactoryRequests.CreateHost(token, null, ("id", World.Unique("enrolled"))));
 
         AssertUncached(tokens, token);
         AssertUncached(enrolled, "\"api_key\"");
@@ -105,7 +105,7 @@ public abstract class ServingCredentialsUncached(ServerFixture f)
         using var admin = await f.AdminClientAsync();
 
         using var response = await admin.PostAsync(
-            $"/policies/{Account}/policy/root", new StringContent($"- !user {DirectRoles.Unique("loaded")}\n", Encoding.UTF8, "application/x-yaml"));
+            $"/policies/{Account}/policy/root", new StringContent($"- !user {World.Unique("loaded")}\n", Encoding.UTF8, "application/x-yaml"));
 
         AssertUncached(response, "\"api_key\"");
     }

@@ -44,7 +44,7 @@ public abstract class ShowingHostFactoryTokensOnlyToTheirHolders(ServerFixture f
     public async Task A_holder_of_update_sees_the_tokens()
     {
         var (app, token) = await IssuedAsync();
-        var login = DirectRoles.Unique("revoker");
+        var login = World.Unique("revoker");
         using var admin = await f.AdminClientAsync();
         var policy = $"""
             - !user {login}
@@ -53,10 +53,7 @@ public abstract class ShowingHostFactoryTokensOnlyToTheirHolders(ServerFixture f
               privileges: [ read, update ]
               resource: !host-factory {app.Prefix}/factory
             """;
-        using var loaded = await admin.PostAsync($"/policies/{Account}/policy/root", new StringContent(policy, Encoding.UTF8, "application/x-yaml"));
-        var body = await loaded.Content.ReadAsStringAsync();
-        Assert.True(loaded.StatusCode == HttpStatusCode.Created, body);
-        var apiKey = JsonDocument.Parse(body).RootElement.GetProperty("created_roles").GetProperty($"{Account}:user:{login}").GetProperty("api_key").GetString()!;
+        var apiKey = (await World.LoadAsync(admin, HttpMethod.Post, "root", policy)).ApiKeyOf($"{Account}:user:{login}");
         using var revoker = await f.ClientForAsync(login, apiKey);
 
         Assert.Equal([token], Tokens(await ShowAsync(revoker, app)));

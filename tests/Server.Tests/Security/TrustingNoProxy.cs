@@ -28,9 +28,9 @@ public abstract class TrustingNoProxy(ServerFixture f)
     [Fact]
     public async Task A_restricted_role_cannot_authenticate_by_claiming_an_address_in_its_range()
     {
-        var login = DirectRoles.Unique("restricted");
+        var login = World.Unique("restricted");
         var apiKey = await DirectRoles.CreateUserAsync(f, login, restrictedTo: "10.0.0.0/8");
-        var loopbackOnly = DirectRoles.Unique("local");
+        var loopbackOnly = World.Unique("local");
         var loopbackKey = await DirectRoles.CreateUserAsync(f, loopbackOnly, restrictedTo: "127.0.0.1/32");
 
         var spoofed = Requests.Make(HttpMethod.Post, $"/authn/{Account}/{login}/authenticate", apiKey);

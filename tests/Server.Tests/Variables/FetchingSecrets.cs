@@ -158,11 +158,9 @@ public abstract class FetchingSecrets(ServerFixture f)
     {
         using var w = await SecretsWorld.CreateAsync(f, ["v"]);
         await w.SetAsync("v", "value");
-        var other = SecretsWorld.Unique("acct");
+        var other = World.Unique("acct");
         var created = await f.CreateAccountAsync(other);
-        var token = await f.AuthenticateAsync("admin", created.AdminApiKey, other);
-        using var client = f.NewClient();
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(token));
+        using var client = await f.ClientForAsync("admin", created.AdminApiKey, other);
 
         using var response = await client.GetAsync(w.SecretPath("v"));
 
@@ -190,26 +188,26 @@ public abstract class FetchingSecrets(ServerFixture f)
         var id = w.VariableId("audited");
         var path = w.SecretPath("audited");
 
-        using var ok = Traced.Request(HttpMethod.Get, path);
+        using var ok = Requests.Make(HttpMethod.Get, path);
         (await w.Host.SendAsync(ok)).Dispose();
-        using var versioned = Traced.Request(HttpMethod.Get, path + "?version=1");
+        using var versioned = Requests.Make(HttpMethod.Get, path + "?version=1");
         (await w.Host.SendAsync(versioned)).Dispose();
-        using var forbidden = Traced.Request(HttpMethod.Get, path);
+        using var forbidden = Requests.Make(HttpMethod.Get, path);
         (await w.Reader.SendAsync(forbidden)).Dispose();
-        using var hidden = Traced.Request(HttpMethod.Get, path);
+        using var hidden = Requests.Make(HttpMethod.Get, path);
         (await w.Stranger.SendAsync(hidden)).Dispose();
 
         var host = w.HostId;
         Assert.Equal(
             $"""<86>1 fetch [auth@43868 user="{host}"][subject@43868 resource="{id}"][client@43868 ip="127.0.0.1"][action@43868 result="success" operation="fetch"] {host} fetched {id}""",
-            Assert.Single(Traced.AuditFor(f, ok)));
+            Assert.Single(Requests.AuditFor(f, ok, fromMsgId: true)));
         Assert.Equal(
             $"""<86>1 fetch [auth@43868 user="{host}"][subject@43868 resource="{id}" version="1"][client@43868 ip="127.0.0.1"][action@43868 result="success" operation="fetch"] {host} fetched version 1 of {id}""",
-            Assert.Single(Traced.AuditFor(f, versioned)));
+            Assert.Single(Requests.AuditFor(f, versioned, fromMsgId: true)));
         Assert.Equal(
             $"""<84>1 fetch [auth@43868 user="{w.ReaderId}"][subject@43868 resource="{id}"][client@43868 ip="127.0.0.1"][action@43868 result="failure" operation="fetch"] {w.ReaderId} tried to fetch {id}: Forbidden""",
-            Assert.Single(Traced.AuditFor(f, forbidden)));
-        Assert.EndsWith($"tried to fetch {id}: Forbidden", Assert.Single(Traced.AuditFor(f, hidden)), StringComparison.Ordinal);
+            Assert.Single(Requests.AuditFor(f, forbidden, fromMsgId: true)));
+        Assert.EndsWith($"tried to fetch {id}: Forbidden", Assert.Single(Requests.AuditFor(f, hidden, fromMsgId: true)), StringComparison.Ordinal);
         Assert.DoesNotContain(f.Audit.Lines, l => l.Contains("audit-me-not", StringComparison.Ordinal));
     }
 }

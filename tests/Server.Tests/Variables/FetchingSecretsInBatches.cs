@@ -88,12 +88,11 @@ public abstract class FetchingSecretsInBatches(ServerFixture f)
     [Fact]
     public async Task A_variable_of_another_account_is_forbidden_whether_it_exists_or_not()
     {
-        var other = SecretsWorld.Unique("acct");
+        var other = World.Unique("acct");
         var created = await f.CreateAccountAsync(other);
-        using (var theirAdmin = f.NewClient())
+        using (var theirAdmin = await f.ClientForAsync("admin", created.AdminApiKey, other))
         {
-            theirAdmin.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(await f.AuthenticateAsync("admin", created.AdminApiKey, other)));
-            await SecretsWorld.LoadPolicyAsync(theirAdmin, "root", "- !variable theirs\n", other);
+            await World.LoadAsync(theirAdmin, HttpMethod.Post, "root", "- !variable theirs\n", other);
         }
 
         using var w = await SecretsWorld.CreateAsync(f, ["mine"]);
@@ -189,13 +188,13 @@ public abstract class FetchingSecretsInBatches(ServerFixture f)
             await w.SetAsync(name, "value of " + name);
         }
 
-        using var request = Traced.Request(HttpMethod.Get, Batch(names.Select(w.VariableId).ToArray()));
+        using var request = Requests.Make(HttpMethod.Get, Batch(names.Select(w.VariableId).ToArray()));
         using var response = await w.Host.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(names.Select(n => (w.VariableId(n), "value of " + n)), doc.RootElement.EnumerateObject().Select(p => (p.Name, p.Value.GetString()!)));
-        var audit = Traced.AuditFor(f, request);
+        var audit = Requests.AuditFor(f, request, fromMsgId: true);
         Assert.Equal(100, audit.Count);
         Assert.Equal(
             names.Select(n => $"""<86>1 fetch [auth@43868 user="{w.HostId}"][subject@43868 resource="{w.VariableId(n)}"][client@43868 ip="127.0.0.1"][action@43868 result="success" operation="fetch"] {w.HostId} fetched {w.VariableId(n)}"""),
@@ -210,12 +209,12 @@ public abstract class FetchingSecretsInBatches(ServerFixture f)
         await w.SetAsync("x", "1");
         await w.SetAsync("y", "2");
 
-        using var request = Traced.Request(HttpMethod.Get, Batch(w.VariableId("x"), w.VariableId("y")));
+        using var request = Requests.Make(HttpMethod.Get, Batch(w.VariableId("x"), w.VariableId("y")));
         (await w.Reader.SendAsync(request)).Dispose();
 
         Assert.Equal(
             new[] { w.VariableId("x"), w.VariableId("y") }.Select(id => $"{w.ReaderId} tried to fetch {id}: Forbidden"),
-            Traced.AuditFor(f, request).Select(l => l[(l.LastIndexOf("] ", StringComparison.Ordinal) + 2)..]));
+            Requests.AuditFor(f, request, fromMsgId: true).Select(l => l[(l.LastIndexOf("] ", StringComparison.Ordinal) + 2)..]));
     }
 
     private static string RubyStyle(byte[] bytes)

@@ -43,15 +43,13 @@ internal sealed class SecretsWorld : IDisposable
 
     public string ReaderId => $"{ServerFixture.Account}:user:reader@{Branch}";
 
-    public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
-
     /// <summary>
     /// Loads the branch with the given variables (name → optional mime type annotation) and, optionally, a user
     /// <c>keyholder</c> with <c>public_keys</c>.
     /// </summary>
     public static async Task<SecretsWorld> CreateAsync(ServerFixture f, IReadOnlyList<string> variables, IReadOnlyDictionary<string, string>? mimeTypes = null, IReadOnlyList<string>? publicKeys = null)
     {
-        var world = new SecretsWorld(f, Unique("app"));
+        var world = new SecretsWorld(f, World.Unique("app"));
         var yaml = new StringBuilder();
         yaml.Append("- !policy\n  id: ").Append(world.Branch).Append("\n  body:\n");
         foreach (var name in variables)
@@ -93,7 +91,7 @@ internal sealed class SecretsWorld : IDisposable
         }
 
         world.Admin = world.Track(await f.AdminClientAsync());
-        var created = await LoadPolicyAsync(world.Admin, "root", yaml.ToString());
+        var created = (await World.LoadAsync(world.Admin, HttpMethod.Post, "root", yaml.ToString())).ApiKeys;
         var account = ServerFixture.Account;
         world.Host = await world.ClientAsync($"host/{world.Branch}/app-01", created[$"{account}:host:{world.Branch}/app-01"]);
         world.Reader = await world.ClientAsync($"reader@{world.Branch}", created[$"{account}:user:reader@{world.Branch}"]);
@@ -103,33 +101,15 @@ internal sealed class SecretsWorld : IDisposable
         return world;
     }
 
-    /// <summary>POSTs a policy; returns created_roles as role id → API key.</summary>
-    public static async Task<Dictionary<string, string>> LoadPolicyAsync(HttpClient admin, string policyId, string yaml, string account = ServerFixture.Account)
-    {
-        using var response = await admin.PostAsync(
-            $"/policies/{account}/policy/{Uri.EscapeDataString(policyId)}",
-            new StringContent(yaml, Encoding.UTF8, "application/x-yaml"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"policy load failed: {(int)response.StatusCode} {body}");
-        using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.GetProperty("created_roles").EnumerateObject()
-            .ToDictionary(p => p.Name, p => p.Value.GetProperty("api_key").GetString()!, StringComparer.Ordinal);
-    }
-
     /// <summary>Full id of a variable of the branch.</summary>
     public string VariableId(string name) => $"{ServerFixture.Account}:variable:{Branch}/{name}";
 
     /// <summary>The secrets path of a variable, identifier encoded as the Go SDK does (url.PathEscape of the whole id).</summary>
-    public string SecretPath(string name, string kind = "variable") =>
-        $"/secrets/{ServerFixture.Account}/{kind}/{Uri.EscapeDataString($"{Branch}/{name}")}";
+    public string SecretPath(string name, string kind = "variable") => World.SecretPath($"{ServerFixture.Account}:{kind}:{Branch}/{name}");
 
-    public async Task SetAsync(string name, string value) => await SetAsync(name, Encoding.UTF8.GetBytes(value));
+    public Task SetAsync(string name, string value) => World.SetSecretAsync(Admin, VariableId(name), value);
 
-    public async Task SetAsync(string name, byte[] value)
-    {
-        using var response = await Admin.PostAsync(SecretPath(name), new ByteArrayContent(value));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-    }
+    public Task SetAsync(string name, byte[] value) => World.SetSecretAsync(Admin, VariableId(name), value);
 
     public void Dispose()
     {
@@ -151,29 +131,4 @@ internal sealed class SecretsWorld : IDisposable
         _clients.Add(client);
         return client;
     }
-}
-
-/// <summary>Requests that carry their own X-Request-Id, so that their audit records can be found.</summary>
-internal static class Traced
-{
-    public static HttpRequestMessage Request(HttpMethod method, string path, HttpContent? content = null)
-    {
-        var request = new HttpRequestMessage(method, path) { Content = content };
-        request.Headers.Add("X-Request-Id", "secrets-" + Guid.NewGuid().ToString("N"));
-        return request;
-    }
-
-    public static string Id(HttpRequestMessage request) => request.Headers.GetValues("X-Request-Id").Single();
-
-    /// <summary>The audit records of one request, each without its PRI/timestamp prefix: from the MSGID on.</summary>
-    public static IReadOnlyList<string> AuditFor(ServerFixture f, HttpRequestMessage request)
-    {
-        var marker = $" - conjur {Id(request)} ";
-        return f.Audit.Lines
-            .Where(l => l.Contains(marker, StringComparison.Ordinal))
-            .Select(l => l[..l.IndexOf(' ', StringComparison.Ordinal)] + " " + l[(l.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..])
-            .ToList();
-    }
-
-    public static MediaTypeHeaderValue Mime(string value) => new(value);
 }

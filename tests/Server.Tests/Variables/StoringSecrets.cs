@@ -218,28 +218,28 @@ public abstract class StoringSecrets(ServerFixture f)
         var id = w.VariableId("audited");
         var writer = $"{ServerFixture.Account}:user:writer@{w.Branch}";
 
-        using var ok = Traced.Request(HttpMethod.Post, w.SecretPath("audited"), new StringContent("never-in-audit"));
+        using var ok = Requests.Make(HttpMethod.Post, w.SecretPath("audited"), content: new StringContent("never-in-audit"));
         (await w.Writer.SendAsync(ok)).Dispose();
-        using var empty = Traced.Request(HttpMethod.Post, w.SecretPath("audited"), new StringContent(""));
+        using var empty = Requests.Make(HttpMethod.Post, w.SecretPath("audited"), content: new StringContent(""));
         (await w.Writer.SendAsync(empty)).Dispose();
-        using var forbidden = Traced.Request(HttpMethod.Post, w.SecretPath("audited"), new StringContent("never-in-audit-2"));
+        using var forbidden = Requests.Make(HttpMethod.Post, w.SecretPath("audited"), content: new StringContent("never-in-audit-2"));
         (await w.Reader.SendAsync(forbidden)).Dispose();
-        using var hidden = Traced.Request(HttpMethod.Post, w.SecretPath("audited"), new StringContent("never-in-audit-3"));
+        using var hidden = Requests.Make(HttpMethod.Post, w.SecretPath("audited"), content: new StringContent("never-in-audit-3"));
         (await w.Stranger.SendAsync(hidden)).Dispose();
-        using var unknown = Traced.Request(HttpMethod.Post, w.SecretPath("unknown"), new StringContent("never-in-audit-4"));
+        using var unknown = Requests.Make(HttpMethod.Post, w.SecretPath("unknown"), content: new StringContent("never-in-audit-4"));
         (await w.Admin.SendAsync(unknown)).Dispose();
 
         Assert.Equal(
             $"""<86>1 update [auth@43868 user="{writer}"][subject@43868 resource="{id}"][client@43868 ip="127.0.0.1"][action@43868 result="success" operation="update"] {writer} updated {id}""",
-            Assert.Single(Traced.AuditFor(f, ok)));
+            Assert.Single(Requests.AuditFor(f, ok, fromMsgId: true)));
         Assert.Equal(
             $"""<84>1 update [auth@43868 user="{writer}"][subject@43868 resource="{id}"][client@43868 ip="127.0.0.1"][action@43868 result="failure" operation="update"] {writer} tried to update {id}: 'value' may not be empty""",
-            Assert.Single(Traced.AuditFor(f, empty)));
-        Assert.EndsWith($"{w.ReaderId} tried to update {id}: Forbidden", Assert.Single(Traced.AuditFor(f, forbidden)), StringComparison.Ordinal);
-        Assert.EndsWith($"tried to update {id}: Forbidden", Assert.Single(Traced.AuditFor(f, hidden)), StringComparison.Ordinal);
+            Assert.Single(Requests.AuditFor(f, empty, fromMsgId: true)));
+        Assert.EndsWith($"{w.ReaderId} tried to update {id}: Forbidden", Assert.Single(Requests.AuditFor(f, forbidden, fromMsgId: true)), StringComparison.Ordinal);
+        Assert.EndsWith($"tried to update {id}: Forbidden", Assert.Single(Requests.AuditFor(f, hidden, fromMsgId: true)), StringComparison.Ordinal);
         Assert.EndsWith(
             $"tried to update {w.VariableId("unknown")}: Variable '{w.Branch}/unknown' not found in account 'cucumber'",
-            Assert.Single(Traced.AuditFor(f, unknown)),
+            Assert.Single(Requests.AuditFor(f, unknown, fromMsgId: true)),
             StringComparison.Ordinal);
         Assert.DoesNotContain(f.Audit.Lines, l => l.Contains("never-in-audit", StringComparison.Ordinal));
     }

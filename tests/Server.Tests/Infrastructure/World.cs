@@ -1,91 +1,35 @@
+using System.Net;
 using System.Text;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Secrets.Server.Data;
-using Secrets.Server.Tests.Infrastructure;
+using Secrets.Server.Http;
 
-namespace Secrets.Server.Tests.Policies;
+namespace Secrets.Server.Tests.Infrastructure;
 
-/// <summary>A policy endpoint response as a client sees it.</summary>
-internal sealed record PolicyResponse(int Status, string Body, string? MediaType, string? RetryAfter, string RequestId)
-{
-    /// <summary>The API keys of <c>created_roles</c>, by full role id, in body order.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> CreatedRoles
-    {
-        get
-        {
-            using var doc = JsonDocument.Parse(Body);
-            return doc.RootElement.GetProperty("created_roles").EnumerateObject()
-                .Select(p => new KeyValuePair<string, string>(p.Name, p.Value.GetProperty("api_key").GetString()!))
-                .ToList();
-        }
-    }
-
-    public string ApiKeyOf(string roleId) => CreatedRoles.Single(k => k.Key == roleId).Value;
-
-    public int Version
-    {
-        get
-        {
-            using var doc = JsonDocument.Parse(Body);
-            return doc.RootElement.GetProperty("version").GetInt32();
-        }
-    }
-
-    /// <summary>The exact 201 body the server must send for these created roles (in this order) and version.</summary>
-    public static string Created(int version, params (string RoleId, string ApiKey)[] roles) =>
-        "{\"created_roles\":{" + string.Join(',', roles.Select(r => $"\"{r.RoleId}\":{{\"id\":\"{r.RoleId}\",\"api_key\":\"{r.ApiKey}\"}}")) + $"}},\"version\":{version}}}";
-}
-
-/// <summary>Requests to /policies and the ids and rows the policy scenarios share.</summary>
-internal static class PolicyApi
+/// <summary>
+/// A test's own corner of the account, reached through the front door as a Conjur user would: ids no other test of
+/// the class uses (tests of one class share a database), its policy loads, its secrets, and its rows read straight from the database.
+/// </summary>
+internal static class World
 {
     public const string Account = ServerFixture.Account;
-
-    private static int _counter;
-
-    /// <summary>An id no other test of the class uses (tests of one class share a database).</summary>
-    public static string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..6]}";
 
     public static string PolicyPath(string identifier, bool dryRun = false, string account = Account) =>
         $"/policies/{account}/policy/{Uri.EscapeDataString(identifier)}{(dryRun ? "?dryRun=true" : "")}";
 
-    public static Task<PolicyResponse> PostAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
-        SendAsync(client, HttpMethod.Post, PolicyPath(identifier, dryRun), text);
+    public static Task<ApiResponse> PostAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
+        Requests.SendAsync(client, HttpMethod.Post, PolicyPath(identifier, dryRun), text);
 
-    public static Task<PolicyResponse> PatchAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
-        SendAsync(client, HttpMethod.Patch, PolicyPath(identifier, dryRun), text);
+    public static Task<ApiResponse> PatchAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
+        Requests.SendAsync(client, HttpMethod.Patch, PolicyPath(identifier, dryRun), text);
 
-    public static Task<PolicyResponse> PutAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
-        SendAsync(client, HttpMethod.Put, PolicyPath(identifier, dryRun), text);
+    public static Task<ApiResponse> PutAsync(HttpClient client, string identifier, string text, bool dryRun = false) =>
+        Requests.SendAsync(client, HttpMethod.Put, PolicyPath(identifier, dryRun), text);
 
-    public static Task<PolicyResponse> SendAsync(HttpClient client, HttpMethod method, string path, string? text, string? contentType = "application/x-yaml") =>
-        SendAsync(client, method, path, text is null ? null : Encoding.UTF8.GetBytes(text), contentType);
-
-    public static async Task<PolicyResponse> SendAsync(HttpClient client, HttpMethod method, string path, byte[]? body, string? contentType = "application/x-yaml")
+    /// <summary>Loads <paramref name="text"/> and insists on 201: the setup step of most scenarios (<see cref="ApiResponse.ApiKeys"/> has the created roles).</summary>
+    public static async Task<ApiResponse> LoadAsync(HttpClient client, HttpMethod method, string identifier, string text, string account = Account)
     {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = new ByteArrayContent(body);
-            if (contentType is not null)
-            {
-                request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-            }
-        }
-
-        var requestId = "pol-" + Guid.NewGuid().ToString("N");
-        request.Headers.Add("X-Request-Id", requestId);
-        using var response = await client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        var retryAfter = response.Headers.TryGetValues("Retry-After", out var values) ? string.Join(",", values) : null;
-        return new PolicyResponse((int)response.StatusCode, text, response.Content.Headers.ContentType?.MediaType, retryAfter, requestId);
-    }
-
-    /// <summary>Loads <paramref name="text"/> and insists on 201: the setup step of most scenarios.</summary>
-    public static async Task<PolicyResponse> LoadAsync(HttpClient client, HttpMethod method, string identifier, string text)
-    {
-        var response = await SendAsync(client, method, PolicyPath(identifier), text);
+        var response = await Requests.SendAsync(client, method, PolicyPath(identifier, account: account), text);
         Assert.True(response.Status == 201, $"{method} {identifier} answered {response.Status}: {response.Body}");
         return response;
     }
@@ -102,14 +46,38 @@ internal static class PolicyApi
     public static string Indent(string text, int spaces) =>
         string.Concat(text.Split('\n').Where(l => l.Length > 0).Select(l => new string(' ', spaces) + l + "\n"));
 
-    /// <summary>A client whose requests carry an access token of a role of another account.</summary>
-    public static async Task<HttpClient> ClientForAsync(ServerFixture f, string login, string apiKey, string account)
+    /// <summary>The secrets path of a resource (<c>account:kind:identifier</c>), the identifier encoded as the Go SDK does (url.PathEscape of the whole id).</summary>
+    public static string SecretPath(string resourceId)
     {
-        var token = await f.AuthenticateAsync(login, apiKey, account);
-        var client = f.NewClient();
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(token));
-        return client;
+        var parts = resourceId.Split(':', 3);
+        return $"/secrets/{parts[0]}/{parts[1]}/{Uri.EscapeDataString(parts[2])}";
     }
+
+    /// <summary>Stores a secret value with POST /secrets (a new version each time); insists on 201.</summary>
+    public static async Task SetSecretAsync(HttpClient client, string variableId, byte[] value)
+    {
+        using var response = await client.PostAsync(SecretPath(variableId), new ByteArrayContent(value));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    public static Task SetSecretAsync(HttpClient client, string variableId, string value) => SetSecretAsync(client, variableId, Encoding.UTF8.GetBytes(value));
+
+    /// <summary>Stores a secret value as the account's admin.</summary>
+    public static async Task SetSecretAsync(ServerFixture f, string variableId, string value)
+    {
+        using var admin = await f.AdminClientAsync();
+        await SetSecretAsync(admin, variableId, value);
+    }
+
+    /// <summary>GET /secrets as the account's admin: the status and the body.</summary>
+    public static async Task<(int Status, string Body)> GetSecretAsync(ServerFixture f, string variableId)
+    {
+        using var admin = await f.AdminClientAsync();
+        using var response = await admin.GetAsync(SecretPath(variableId));
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static int _counter;
 
     /// <summary>POST /authn/…/authenticate with an API key, optionally from another client address (X-Forwarded-For from loopback is trusted).</summary>
     public static async Task<int> AuthenticateStatusAsync(ServerFixture f, string login, string apiKey, string? fromAddress = null)
@@ -187,25 +155,6 @@ internal static class PolicyApi
     public static Task<List<int>> VersionsOfAsync(ServerFixture f, string identifier) =>
         f.WithDbAsync(async db => (await db.PolicyVersions.AsNoTracking().Where(v => v.ResourceId == Full("policy", identifier)).Select(v => v.Version).ToListAsync()).Order().ToList());
 
-    /// <summary>Stores a secret value with POST /secrets as admin (a new version each time).</summary>
-    public static async Task SetSecretAsync(ServerFixture f, string variableId, string value)
-    {
-        using var admin = await f.AdminClientAsync();
-        using var response = await admin.PostAsync(SecretPath(variableId), new StringContent(value, Encoding.UTF8, "text/plain"));
-        Assert.Equal(201, (int)response.StatusCode);
-    }
-
-    /// <summary>GET /secrets as admin: the status and the body.</summary>
-    public static async Task<(int Status, string Body)> GetSecretAsync(ServerFixture f, string variableId)
-    {
-        using var admin = await f.AdminClientAsync();
-        using var response = await admin.GetAsync(SecretPath(variableId));
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    private static string SecretPath(string variableId) =>
-        $"/secrets/{Account}/variable/{Uri.EscapeDataString(variableId.Split(':', 3)[2])}";
-
     /// <summary>Every row of the account, as sorted text: to prove that a load changed nothing.</summary>
     public static Task<string> DumpAsync(ServerFixture f) =>
         f.WithDbAsync(async db =>
@@ -221,9 +170,21 @@ internal static class PolicyApi
             return string.Join('\n', lines.Order(StringComparer.Ordinal));
         });
 
-    /// <summary>The audit lines written for one request (its RFC 5424 PROCID is the request id).</summary>
-    public static IReadOnlyList<string> AuditFor(ServerFixture f, PolicyResponse response) =>
-        f.Audit.Lines.Where(l => l.Contains($" conjur {response.RequestId} ", StringComparison.Ordinal)).ToList();
+    /// <summary>Conjur's Rails time rendering of a stored created_at.</summary>
+    public static async Task<string> CreatedAtAsync(ServerFixture f, string resourceId)
+    {
+        var at = await f.WithDbAsync(db => db.Resources.AsNoTracking().Where(r => r.ResourceId == resourceId).Select(r => r.CreatedAt).SingleAsync());
+        return JsonTimes.Format(at);
+    }
+
+    public static async Task<string> RoleCreatedAtAsync(ServerFixture f, string roleId)
+    {
+        var at = await f.WithDbAsync(db => db.Roles.AsNoTracking().Where(r => r.RoleId == roleId).Select(r => r.CreatedAt).SingleAsync());
+        return JsonTimes.Format(at);
+    }
+
+    /// <summary>An id no other test of the class uses: <paramref name="prefix"/>, a counter and a random suffix.</summary>
+    public static string Unique(string prefix) => $"{prefix}-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..6]}";
 }
 
 internal sealed record RowCounts(int Roles, int Resources, int Memberships, int Permissions, int Annotations, int Credentials, int Secrets)
