@@ -27,18 +27,53 @@ internal static partial class ServerApp
     /// Prepares storage (migrations unless disabled, data-key canary, bootstrap account) and builds the web app.
     /// <paramref name="configure"/> lets tests swap the audit sink or time provider; it runs after our registrations.
     /// </summary>
+    /// <summary>
+    /// The certificate of the https URLs: required when one is given, loaded once here so that a bad pair stops
+    /// start-up with a message naming the settings.
+    /// </summary>
+    private static ServerCertificate? HttpsCertificate(ServerSettings settings, string[] urls)
+    {
+        var https = urls.Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+        if (https && settings.Tls is null)
+        {
+            throw new ConfigurationException("an https URL needs SECRETS_TLS_CERT_FILE and SECRETS_TLS_KEY_FILE (PEM certificate and private key)");
+        }
+
+        if (!https || settings.Tls is null)
+        {
+            return null;
+        }
+
+        return ServerCertificate.Load(settings.Tls.CertFile, settings.Tls.KeyFile);
+    }
+
     public static async Task<WebApplication> BuildAsync(ServerSettings settings, string[] args, Action<IServiceCollection>? configure = null, CancellationToken ct = default)
     {
+        // The https certificate before anything is written: a missing or bad pair stops start-up here.
+        var urls = settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries);
+        var certificate = HttpsCertificate(settings, urls);
         await PrepareStorageAsync(settings, ct);
 
         // The first dummy verification computes its dummy hash; do it now so no login pays twice (timing parity).
         settings.PasswordHasher.VerifyDummy("warm-up");
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
-        builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
+        builder.WebHost.UseUrls(urls);
+        if (certificate is not null)
+        {
+            // The slim builder leaves out Kestrel's https address support unless asked for.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            if (certificate is not null)
+            {
+                certificate.Logger = k.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<ServerCertificate>();
+                k.ConfigureHttpsDefaults(https => https.ServerCertificateSelector = (_, _) => certificate.Current);
+            }
+
             k.Limits.MaxRequestBodySize = settings.Limits.MaxRequestBodyBytes;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);

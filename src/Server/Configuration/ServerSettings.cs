@@ -80,6 +80,9 @@ internal sealed record ServerSettings
     /// <summary>The workload authenticators' settings (<see cref="WorkloadIdentitySettings"/>).</summary>
     public WorkloadIdentitySettings WorkloadIdentity { get; init; } = new();
 
+    /// <summary>The certificate files of the https URLs (<see cref="TlsSettings"/>), or null for plain HTTP only.</summary>
+    public TlsSettings? Tls { get; init; }
+
     public bool Migrate { get; init; } = true;
 
     public string Urls { get; init; } = "http://127.0.0.1:8080";
@@ -212,6 +215,7 @@ internal static class SettingsLoader
             BootstrapAccount = account,
             Authenticators = authenticators,
             WorkloadIdentity = WorkloadIdentitySettings.Load(env, Boolean(env, false, "SECRETS_AUTHN_ALLOW_HTTP")),
+            Tls = TlsSettings.Load(env),
             DatabaseWait = TimeSpan.FromSeconds(Integer(env, "SECRETS_DATABASE_WAIT_SECONDS", 60, 0, 3600)),
             ShutdownTimeout = TimeSpan.FromSeconds(Integer(env, "SECRETS_SHUTDOWN_TIMEOUT_SECONDS", 30, 0, 3600)),
         };

@@ -75,3 +75,19 @@ internal sealed class WorkloadIdentitySettings
         };
     }
 }
+
+/// <summary>SECRETS_TLS_CERT_FILE and SECRETS_TLS_KEY_FILE (PEM), both or neither: the certificate of the https URLs.</summary>
+internal sealed record TlsSettings(string CertFile, string KeyFile)
+{
+    public static TlsSettings? Load(Func<string, string?> env)
+    {
+        var cert = SettingsLoader.First(env, "SECRETS_TLS_CERT_FILE");
+        var key = SettingsLoader.First(env, "SECRETS_TLS_KEY_FILE");
+        return (cert, key) switch
+        {
+            (null, null) => null,
+            ({ } c, { } k) => new TlsSettings(Path.GetFullPath(c), Path.GetFullPath(k)),
+            _ => throw new ConfigurationException("SECRETS_TLS_CERT_FILE and SECRETS_TLS_KEY_FILE: set both (PEM certificate and PEM private key) or neither"),
+        };
+    }
+}
