@@ -49,31 +49,21 @@ internal static class AuthenticatePipeline
         foreach (var type in new[] { JwtAuthenticatorType.Name, KubernetesAuthenticatorType.Name })
         {
             var byCredential = app.MapGroup($"/{type}/{{serviceId}}/{{account}}").TokenIgnored().ServesCredentials();
-            byCredential.MapPost("/authenticate", (HttpContext ctx, Services s, CancellationToken ct) =>
+            byCredential.MapPost("/authenticate", (HttpContext ctx, [AsParameters] Services s, CancellationToken ct) =>
                 AuthenticateAsync(ctx, type, PathSegments.At(ctx, 1), PathSegments.At(ctx, 2), null, s, ct));
-            byCredential.MapPost("/{id}/authenticate", (HttpContext ctx, Services s, CancellationToken ct) =>
+            byCredential.MapPost("/{id}/authenticate", (HttpContext ctx, [AsParameters] Services s, CancellationToken ct) =>
                 AuthenticateAsync(ctx, type, PathSegments.At(ctx, 1), PathSegments.At(ctx, 2), PathSegments.At(ctx, 3), s, ct));
 
-            app.MapGet($"/{type}/{{serviceId}}/{{account}}/status", (HttpContext ctx, Services s, CancellationToken ct) =>
+            app.MapGet($"/{type}/{{serviceId}}/{{account}}/status", (HttpContext ctx, [AsParameters] Services s, CancellationToken ct) =>
                 StatusAsync(ctx, type, PathSegments.At(ctx, 1), PathSegments.At(ctx, 2), s, ct)).TokenRequired();
         }
 
         return app;
     }
 
-    /// <summary>What the pipeline uses, as one parameter of the handler.</summary>
+    /// <summary>What the pipeline uses, bound from the request's services as one parameter ([AsParameters]).</summary>
     internal sealed record Services(
-        SecretsDbContext Db, RequestSnapshots Authz, AuthenticatorInstances Instances, KeyRing Keys, TokenService Tokens, ServerSettings Settings, AuditLog Audit)
-    {
-        public static ValueTask<Services?> BindAsync(HttpContext ctx) => ValueTask.FromResult<Services?>(new Services(
-            ctx.RequestServices.GetRequiredService<SecretsDbContext>(),
-            ctx.RequestServices.GetRequiredService<RequestSnapshots>(),
-            ctx.RequestServices.GetRequiredService<AuthenticatorInstances>(),
-            ctx.RequestServices.GetRequiredService<KeyRing>(),
-            ctx.RequestServices.GetRequiredService<TokenService>(),
-            ctx.RequestServices.GetRequiredService<ServerSettings>(),
-            ctx.RequestServices.GetRequiredService<AuditLog>()));
-    }
+        SecretsDbContext Db, RequestSnapshots Authz, AuthenticatorInstances Instances, KeyRing Keys, TokenService Tokens, ServerSettings Settings, AuditLog Audit);
 
     internal static async Task<Results<ContentHttpResult, ConjurError>> AuthenticateAsync(
         HttpContext ctx, string type, string? serviceId, string? account, string? urlLogin, Services s, CancellationToken ct)

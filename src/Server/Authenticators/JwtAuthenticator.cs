@@ -34,12 +34,9 @@ internal sealed class JwtAuthenticatorType : WorkloadAuthenticatorType
             return ConfiguredInstance.Invalid(c, $"CONJ00086E The following cannot be defined simultaneously: {string.Join(", ", sources)}");
         }
 
-        foreach (var name in Settings)
+        if (MissingValue(c, Settings) is { } missing)
         {
-            if (c.Declares(name) && c.Value(name) is null)
-            {
-                return ConfiguredInstance.Invalid(c, $"CONJ00037E Missing value for resource: {c.Account}:variable:conjur/{c.Type}/{c.ServiceId}/{name}");
-            }
+            return ConfiguredInstance.Invalid(c, missing);
         }
 
         if (c.Declares("ca-cert") && sources[0] == "public-keys")
@@ -66,17 +63,19 @@ internal sealed class JwtAuthenticatorType : WorkloadAuthenticatorType
                     return ConfiguredInstance.Invalid(c, "CONJ00037E Missing value for resource: issuer (required with public-keys)");
                 }
 
-                if (StaticKeySource.FromConjurPublicKeys(c.Value("public-keys")!) is not { } fromValue)
+                var (fromValue, badKeys) = PublicKeys(c);
+                if (fromValue is null)
                 {
-                    return ConfiguredInstance.Invalid(c, "CONJ00120E Failed to parse 'public-keys': the value must be {\"type\":\"jwks\",\"value\":{\"keys\":[…]}} with at least one RSA or EC key");
+                    return ConfiguredInstance.Invalid(c, badKeys!);
                 }
 
                 keys = fromValue;
                 break;
             case "jwks-uri":
-                if (!Uri.TryCreate(c.Value("jwks-uri"), UriKind.Absolute, out var jwksUri) || !IsAllowedScheme(jwksUri, resources))
+                var (jwksUri, badJwksUri) = HttpsUrl(c, "jwks-uri", resources);
+                if (jwksUri is null)
                 {
-                    return ConfiguredInstance.Invalid(c, "CONJ00087E Failed to parse 'jwks-uri': an https URL is required");
+                    return ConfiguredInstance.Invalid(c, badJwksUri!);
                 }
 
                 issuer ??= jwksUri.Host;
@@ -84,9 +83,9 @@ internal sealed class JwtAuthenticatorType : WorkloadAuthenticatorType
                 break;
             default:
                 var provider = c.Value("provider-uri")!;
-                if (!Uri.TryCreate(provider, UriKind.Absolute, out var providerUri) || !IsAllowedScheme(providerUri, resources))
+                if (HttpsUrl(c, "provider-uri", resources).Error is { } badProvider)
                 {
-                    return ConfiguredInstance.Invalid(c, "CONJ00087E Failed to parse 'provider-uri': an https URL is required");
+                    return ConfiguredInstance.Invalid(c, badProvider);
                 }
 
                 issuer ??= provider;
@@ -103,9 +102,6 @@ internal sealed class JwtAuthenticatorType : WorkloadAuthenticatorType
         var validator = new StrictJwtValidator(new JwtValidationOptions { Issuer = issuer, Audiences = [audience] }, resources.Time);
         return new ConfiguredInstance(c, new JwtAuthenticator(c.ServiceId, validator, keys, rules!), null);
     }
-
-    internal static bool IsAllowedScheme(Uri uri, AuthenticatorResources resources) =>
-        uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && resources.Workload.AllowHttp);
 }
 
 internal sealed class JwtAuthenticator(string serviceId, StrictJwtValidator validator, IJwtKeySource keys, JwtClaimRules rules) : WorkloadAuthenticator
@@ -140,14 +136,5 @@ internal sealed class JwtAuthenticator(string serviceId, StrictJwtValidator vali
         };
     }
 
-    public override async ValueTask<string?> StatusAsync(CancellationToken ct)
-    {
-        if (keys is RemoteKeySource remote)
-        {
-            var error = remote.FetchedAt is null ? await remote.RefreshAsync(ct) : KeyFetchError.None;
-            return error == KeyFetchError.None ? null : $"CONJ00087E Failed to fetch the JWKS: {error}";
-        }
-
-        return null;
-    }
+    public override ValueTask<string?> StatusAsync(CancellationToken ct) => KeyStatusAsync(keys, "the JWKS", ct);
 }

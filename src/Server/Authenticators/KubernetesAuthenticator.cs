@@ -29,17 +29,16 @@ internal sealed class KubernetesAuthenticatorType : WorkloadAuthenticatorType
 
     private static readonly string[] KeySources = ["jwks-uri", "public-keys"];
 
+    private static readonly string[] Settings =
+        ["mode", "issuer", "audience", "jwks-uri", "public-keys", "kubernetes/api-url", "kubernetes/ca-cert", "kubernetes/service-account-token", "max-token-lifetime", "identity-path"];
+
     public override string Type => Name;
 
     public override ConfiguredInstance Configure(InstanceConfiguration c, AuthenticatorResources resources)
     {
-        foreach (var name in c.Variables.Keys)
+        if (MissingValue(c, Settings) is { } missing)
         {
-            if (c.Value(name) is null && name is "mode" or "issuer" or "audience" or "jwks-uri" or "public-keys" or "kubernetes/api-url"
-                or "kubernetes/ca-cert" or "kubernetes/service-account-token" or "max-token-lifetime" or "identity-path")
-            {
-                return ConfiguredInstance.Invalid(c, $"CONJ00037E Missing value for resource: {c.Account}:variable:conjur/{c.Type}/{c.ServiceId}/{name}");
-            }
+            return ConfiguredInstance.Invalid(c, missing);
         }
 
         if (c.Value("audience") is not { } audienceValue)
@@ -55,11 +54,12 @@ internal sealed class KubernetesAuthenticatorType : WorkloadAuthenticatorType
         Uri? apiUrl = null;
         string? apiCa = c.Value("kubernetes/ca-cert");
         Func<CancellationToken, ValueTask<string?>>? reviewer = null;
-        if (c.Value("kubernetes/api-url") is { } configuredApi)
+        if (c.Value("kubernetes/api-url") is not null)
         {
-            if (!Uri.TryCreate(configuredApi, UriKind.Absolute, out apiUrl) || !JwtAuthenticatorType.IsAllowedScheme(apiUrl, resources))
+            (apiUrl, var badApi) = HttpsUrl(c, "kubernetes/api-url", resources);
+            if (apiUrl is null)
             {
-                return ConfiguredInstance.Invalid(c, "CONJ00087E Failed to parse 'kubernetes/api-url': an https URL is required");
+                return ConfiguredInstance.Invalid(c, badApi!);
             }
 
             if (c.Value("kubernetes/service-account-token") is { } staticToken)
@@ -120,7 +120,7 @@ internal sealed class KubernetesAuthenticatorType : WorkloadAuthenticatorType
 
             if (sources.Count == 0)
             {
-                if (issuer is null || !Uri.TryCreate(issuer, UriKind.Absolute, out var issuerUri) || !JwtAuthenticatorType.IsAllowedScheme(issuerUri, resources))
+                if (issuer is null || HttpsUrl(c, "issuer", resources).Url is null)
                 {
                     return ConfiguredInstance.Invalid(c, "CONJ00086E One of the following must be defined: jwks-uri, public-keys, or an https issuer for discovery");
                 }
@@ -129,18 +129,18 @@ internal sealed class KubernetesAuthenticatorType : WorkloadAuthenticatorType
             }
             else if (sources[0] == "public-keys")
             {
-                if (StaticKeySource.FromConjurPublicKeys(c.Value("public-keys")!) is not { } fromValue)
+                (keys, var badKeys) = PublicKeys(c);
+                if (keys is null)
                 {
-                    return ConfiguredInstance.Invalid(c, "CONJ00120E Failed to parse 'public-keys': the value must be {\"type\":\"jwks\",\"value\":{\"keys\":[…]}} with at least one RSA or EC key");
+                    return ConfiguredInstance.Invalid(c, badKeys!);
                 }
-
-                keys = fromValue;
             }
             else
             {
-                if (!Uri.TryCreate(c.Value("jwks-uri"), UriKind.Absolute, out var jwksUri) || !JwtAuthenticatorType.IsAllowedScheme(jwksUri, resources))
+                var (jwksUri, badJwksUri) = HttpsUrl(c, "jwks-uri", resources);
+                if (jwksUri is null)
                 {
-                    return ConfiguredInstance.Invalid(c, "CONJ00087E Failed to parse 'jwks-uri': an https URL is required");
+                    return ConfiguredInstance.Invalid(c, badJwksUri!);
                 }
 
                 keys = resources.JwksUri(jwksUri, apiCa);
@@ -225,17 +225,5 @@ internal sealed class KubernetesAuthenticator(
         return failure == ServiceAccountFailure.None ? null : $"CONJ00035E TokenReview refused the token: {failure}";
     }
 
-    public override async ValueTask<string?> StatusAsync(CancellationToken ct)
-    {
-        if (keys is RemoteKeySource remote)
-        {
-            var error = remote.FetchedAt is null ? await remote.RefreshAsync(ct) : KeyFetchError.None;
-            if (error != KeyFetchError.None)
-            {
-                return $"CONJ00087E Failed to fetch the cluster's keys: {error}";
-            }
-        }
-
-        return null;
-    }
+    public override ValueTask<string?> StatusAsync(CancellationToken ct) => KeyStatusAsync(keys, "the cluster's keys", ct);
 }

@@ -16,6 +16,25 @@ internal abstract class WorkloadAuthenticatorType
     public abstract string Type { get; }
 
     public abstract ConfiguredInstance Configure(InstanceConfiguration configuration, AuthenticatorResources resources);
+
+    /// <summary><c>CONJ00037E</c> for the first of <paramref name="names"/> declared without a value, else null.</summary>
+    protected static string? MissingValue(InstanceConfiguration c, IEnumerable<string> names) =>
+        names.FirstOrDefault(n => c.Declares(n) && c.Value(n) is null) is { } name
+            ? $"CONJ00037E Missing value for resource: {c.Account}:variable:conjur/{c.Type}/{c.ServiceId}/{name}"
+            : null;
+
+    /// <summary>The static keys of <c>public-keys</c> (Conjur's <c>{"type":"jwks","value":…}</c>), or why they do not parse.</summary>
+    protected static (IJwtKeySource? Keys, string? Error) PublicKeys(InstanceConfiguration c) =>
+        StaticKeySource.FromConjurPublicKeys(c.Value("public-keys")!) is { } keys
+            ? (keys, null)
+            : (null, "CONJ00120E Failed to parse 'public-keys': the value must be {\"type\":\"jwks\",\"value\":{\"keys\":[…]}} with at least one RSA or EC key");
+
+    /// <summary>The URL of variable <paramref name="name"/>, https unless SECRETS_AUTHN_ALLOW_HTTP, or why it is not one.</summary>
+    protected static (Uri? Url, string? Error) HttpsUrl(InstanceConfiguration c, string name, AuthenticatorResources resources) =>
+        Uri.TryCreate(c.Value(name), UriKind.Absolute, out var url)
+            && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && resources.Workload.AllowHttp))
+            ? (url, null)
+            : (null, $"CONJ00087E Failed to parse '{name}': an https URL is required");
 }
 
 /// <summary>An instance of a type: its configuration, and the authenticator built from it or why none could be.</summary>
@@ -42,6 +61,18 @@ internal abstract class WorkloadAuthenticator
 
     /// <summary>The status check (spec 2.3): null when the instance can authenticate now, else what is wrong.</summary>
     public abstract ValueTask<string?> StatusAsync(CancellationToken ct);
+
+    /// <summary>For the status: remote keys that were never fetched are fetched now (rate-limited), and a failure named.</summary>
+    protected static async ValueTask<string?> KeyStatusAsync(IJwtKeySource? keys, string what, CancellationToken ct)
+    {
+        if (keys is not RemoteKeySource remote)
+        {
+            return null;
+        }
+
+        var error = remote.FetchedAt is null ? await remote.RefreshAsync(ct) : KeyFetchError.None;
+        return error == KeyFetchError.None ? null : $"CONJ00087E Failed to fetch {what}: {error}";
+    }
 }
 
 /// <summary>
