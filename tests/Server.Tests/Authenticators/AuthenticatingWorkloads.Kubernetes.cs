@@ -21,9 +21,9 @@ public abstract partial class AuthenticatingWorkloads
     private Func<JsonElement, object> _review = _ => new { };
 
     /// <summary>An instance whose hosts are named identity-path + namespace/service-account, in the given mode.</summary>
-    private async Task<World> KubernetesWorldAsync(string? mode, bool review = false)
+    private async Task<Instance> KubernetesWorldAsync(string? mode, bool review = false)
     {
-        var w = new World("k8s-" + Guid.NewGuid().ToString("N")[..8], "authn-k8s");
+        var w = new Instance(f, "k8s-" + Guid.NewGuid().ToString("N")[..8], "authn-k8s");
         var variables = new List<string> { "issuer", "audience", "jwks-uri", "kubernetes/ca-cert", "identity-path" };
         if (mode is not null)
         {
@@ -36,7 +36,7 @@ public abstract partial class AuthenticatingWorkloads
             variables.Add("kubernetes/service-account-token");
         }
 
-        await w.LoadAsync(f, $$"""
+        await w.LoadAsync($$"""
             - !policy
               id: conjur/authn-k8s/{{w.Service}}
               body:

@@ -49,11 +49,11 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
     }
 
     /// <summary>A GitHub-Actions-like instance: the host is named by <c>repository</c> under identity-path, restricted by <c>workflow</c>.</summary>
-    protected async Task<World> GitHubWorldAsync(bool enable = true, bool discovery = false)
+    protected async Task<Instance> GitHubWorldAsync(bool enable = true, bool discovery = false)
     {
         var keySource = discovery ? "provider-uri" : "jwks-uri";
-        var w = new World("gh-" + Guid.NewGuid().ToString("N")[..8], JwtType);
-        await w.LoadAsync(f, $$"""
+        var w = new Instance(f, "gh-" + Guid.NewGuid().ToString("N")[..8], JwtType);
+        await w.LoadAsync($$"""
             - !policy
               id: conjur/authn-jwt/{{w.Service}}
               body:
@@ -142,7 +142,7 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
 
     protected const string JwtType = "authn-jwt";
 
-    protected async Task<HttpResponseMessage> AuthenticateAsync(World w, string token, string? hostId = null, HttpClient? client = null, string contentType = "application/x-www-form-urlencoded")
+    protected async Task<HttpResponseMessage> AuthenticateAsync(Instance w, string token, string? hostId = null, HttpClient? client = null, string contentType = "application/x-www-form-urlencoded")
     {
         var path = hostId is null
             ? $"/{w.Type}/{w.Service}/{Account}/authenticate"
@@ -152,7 +152,7 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
         return await (client ?? f.Client).PostAsync(path, content);
     }
 
-    protected async Task<string> AccessTokenAsync(World w, string token, string? hostId = null)
+    protected async Task<string> AccessTokenAsync(Instance w, string token, string? hostId = null)
     {
         using var response = await AuthenticateAsync(w, token, hostId);
         var body = await response.Content.ReadAsStringAsync();
@@ -380,7 +380,7 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
         Assert.Equal("""{"status":"ok"}""", okBody);
 
         var broken = await GitHubWorldAsync();
-        await broken.LoadAsync(f, $"- !variable conjur/authn-jwt/{broken.Service}/claim-aliases\n");
+        await broken.LoadAsync($"- !variable conjur/authn-jwt/{broken.Service}/claim-aliases\n");
         using var error = await admin.GetAsync($"/authn-jwt/{broken.Service}/{Account}/status");
         var errorBody = JsonDocument.Parse(await error.Content.ReadAsStringAsync()).RootElement;
 
@@ -396,8 +396,8 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
         var w = await GitHubWorldAsync();
         var hostToken = await AccessTokenAsync(w, GitHubToken());
         using var unrelated = f.NewClient();
-        var loaded = await w.LoadAsync(f, $"- !user nobody-{w.Service}\n");
-        var nobodyKey = loaded.GetProperty($"{Account}:user:nobody-{w.Service}").GetProperty("api_key").GetString()!;
+        var loaded = await w.LoadAsync($"- !user nobody-{w.Service}\n");
+        var nobodyKey = loaded[$"{Account}:user:nobody-{w.Service}"];
         using var nobody = await f.ClientForAsync($"nobody-{w.Service}", nobodyKey);
         using var host = f.NewClient();
         host.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", ServerFixture.TokenHeader(hostToken));
@@ -414,8 +414,8 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
     [Fact]
     public async Task The_url_names_the_host_when_there_is_no_token_app_property()
     {
-        var w = new World("url-" + Guid.NewGuid().ToString("N")[..8], JwtType);
-        await w.LoadAsync(f, $$"""
+        var w = new Instance(f, "url-" + Guid.NewGuid().ToString("N")[..8], JwtType);
+        await w.LoadAsync($$"""
             - !policy
               id: conjur/authn-jwt/{{w.Service}}
               body:
@@ -456,8 +456,8 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
         return JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(token.GetProperty("payload").GetString())).RootElement;
     }
 
-    /// <summary>One test's instance (its own service id) and its application branch.</summary>
-    protected sealed class World(string service, string type)
+    /// <summary>One test's instance (its own service id) and its application branch, set up as the account's admin.</summary>
+    protected sealed class Instance(ServerFixture f, string service, string type)
     {
         public string Service { get; } = service;
 
@@ -465,28 +465,18 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
 
         public string Branch => "apps-" + Service;
 
-        private ServerFixture? _f;
-
-        public async Task<JsonElement> LoadAsync(ServerFixture f, string policy)
+        /// <summary>Loads a policy into root; the API keys of the roles it created.</summary>
+        public async Task<IReadOnlyDictionary<string, string>> LoadAsync(string policy)
         {
-            _f = f;
             using var admin = await f.AdminClientAsync();
-            using var response = await admin.PostAsync($"/policies/{Account}/policy/root", new StringContent(policy, Encoding.UTF8, "application/x-yaml"));
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-            return JsonDocument.Parse(body).RootElement.GetProperty("created_roles");
+            return (await World.LoadAsync(admin, HttpMethod.Post, "root", policy)).ApiKeys;
         }
 
-        public async Task SetAsync(string variable, string value)
-        {
-            using var admin = await _f!.AdminClientAsync();
-            using var response = await admin.PostAsync($"/secrets/{Account}/variable/{Uri.EscapeDataString(variable)}", new StringContent(value));
-            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        }
+        public Task SetAsync(string variable, string value) => World.SetSecretAsync(f, $"{Account}:variable:{variable}", value);
 
         public async Task EnableAsync(bool enabled)
         {
-            using var admin = await _f!.AdminClientAsync();
+            using var admin = await f.AdminClientAsync();
             using var response = await admin.PatchAsync($"/{Type}/{Service}/{Account}", new StringContent($"enabled={(enabled ? "true" : "false")}", Encoding.UTF8, "application/x-www-form-urlencoded"));
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         }
@@ -513,6 +503,12 @@ public sealed class AuthenticatingWorkloadsOnPostgres(PostgresServerFixture f) :
         await EventuallyAsync(() => Task.FromResult(second.Services.GetRequiredService<AuthorizationVersions>().Live));
         var w = await GitHubWorldAsync();
 
+        async Task SecondNodeAnswersAsync(HttpStatusCode expected) => await EventuallyAsync(async () =>
+        {
+            using var r = await AuthenticateAsync(w, GitHubToken(), client: secondClient);
+            return r.StatusCode == expected;
+        });
+
         // Warm: the second node keeps the configured instance.
         using (var warm = await AuthenticateAsync(w, GitHubToken(), client: secondClient))
         {
@@ -520,25 +516,13 @@ public sealed class AuthenticatingWorkloadsOnPostgres(PostgresServerFixture f) :
         }
 
         await w.SetAsync($"conjur/authn-jwt/{w.Service}/audience", "https://renamed.example.test");
-        await EventuallyAsync(async () =>
-        {
-            using var r = await AuthenticateAsync(w, GitHubToken(), client: secondClient);
-            return r.StatusCode == HttpStatusCode.Unauthorized;
-        });
+        await SecondNodeAnswersAsync(HttpStatusCode.Unauthorized);
 
         await w.SetAsync($"conjur/authn-jwt/{w.Service}/audience", "https://secrets.example.test");
-        await EventuallyAsync(async () =>
-        {
-            using var r = await AuthenticateAsync(w, GitHubToken(), client: secondClient);
-            return r.StatusCode == HttpStatusCode.OK;
-        });
+        await SecondNodeAnswersAsync(HttpStatusCode.OK);
 
         await w.EnableAsync(false);
-        await EventuallyAsync(async () =>
-        {
-            using var r = await AuthenticateAsync(w, GitHubToken(), client: secondClient);
-            return r.StatusCode == HttpStatusCode.Unauthorized;
-        });
+        await SecondNodeAnswersAsync(HttpStatusCode.Unauthorized);
         await second.StopAsync();
     }
 

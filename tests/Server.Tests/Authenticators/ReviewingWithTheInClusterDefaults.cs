@@ -76,7 +76,7 @@ public sealed class ReviewingWithTheInClusterDefaults(InClusterServer f) : IClas
             }));
         });
         using var admin = await f.AdminClientAsync();
-        using var load = await admin.PostAsync($"/policies/{Account}/policy/root", new StringContent("""
+        await World.LoadAsync(admin, HttpMethod.Post, "root", """
             - !policy
               id: conjur/authn-k8s/incluster
               body:
@@ -91,11 +91,10 @@ public sealed class ReviewingWithTheInClusterDefaults(InClusterServer f) : IClas
               annotations:
                 authn-k8s/namespace: web
             - !grant { role: !group conjur/authn-k8s/incluster/apps, member: !host web/web-sa }
-            """, Encoding.UTF8, "application/x-yaml"));
-        Assert.Equal(HttpStatusCode.Created, load.StatusCode);
-        await SetAsync(admin, "conjur/authn-k8s/incluster/issuer", Issuer);
-        await SetAsync(admin, "conjur/authn-k8s/incluster/audience", Audience);
-        await SetAsync(admin, "conjur/authn-k8s/incluster/public-keys", $$"""{"type":"jwks","value":{{TestKey.Jwks(key.Jwk(kidOverride: key.KubernetesKid))}}}""");
+            """);
+        await World.SetSecretAsync(admin, $"{Account}:variable:conjur/authn-k8s/incluster/issuer", Issuer);
+        await World.SetSecretAsync(admin, $"{Account}:variable:conjur/authn-k8s/incluster/audience", Audience);
+        await World.SetSecretAsync(admin, $"{Account}:variable:conjur/authn-k8s/incluster/public-keys", $$"""{"type":"jwks","value":{{TestKey.Jwks(key.Jwk(kidOverride: key.KubernetesKid))}}}""");
         using var enable = await admin.PatchAsync($"/authn-k8s/incluster/{Account}", new StringContent("enabled=true", Encoding.UTF8, "application/x-www-form-urlencoded"));
         Assert.Equal(HttpStatusCode.NoContent, enable.StatusCode);
 
@@ -131,11 +130,5 @@ public sealed class ReviewingWithTheInClusterDefaults(InClusterServer f) : IClas
         using var response = await f.Client.PostAsync($"/authn-k8s/incluster/{Account}/{Uri.EscapeDataString("host/web/web-sa")}/authenticate",
             new StringContent("jwt=" + token, Encoding.UTF8, "text/plain"));
         return response.StatusCode;
-    }
-
-    private static async Task SetAsync(HttpClient admin, string variable, string value)
-    {
-        using var response = await admin.PostAsync($"/secrets/{Account}/variable/{Uri.EscapeDataString(variable)}", new StringContent(value));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 }
