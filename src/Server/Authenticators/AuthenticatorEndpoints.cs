@@ -122,11 +122,7 @@ internal static class AuthenticatorEndpoints
 
         // Every node's configured instances are dropped (AuthenticatorInstances): others by the notification, this
         // one right away, so the caller's next authenticate on this node sees the flag.
-        if (db.Database.IsNpgsql())
-        {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({SecretValueCache.Channel}, {webservice})", ct);
-        }
-
+        await SecretValueCache.NotifyChangedAsync(db, webservice, ct);
         values.Invalidate(webservice);
         audit.Write(AuthenticatorEvents.Update(caller.RoleId, authenticator, webservice, true, null));
         return TypedResults.NoContent();

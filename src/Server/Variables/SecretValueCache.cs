@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Secrets.Server.Authorization;
 using Secrets.Server.Data;
@@ -34,6 +35,18 @@ internal sealed class SecretValueCache(AuthorizationVersions versions) : IStoreC
             {
                 return _generation;
             }
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL: tells every node, at the commit of <paramref name="db"/>'s transaction (or at once outside one), that
+    /// what it keeps for <paramref name="resourceId"/> is stale: a secret version, or an authenticator's enabled flag.
+    /// </summary>
+    public static async Task NotifyChangedAsync(SecretsDbContext db, string resourceId, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({Channel}, {resourceId})", ct);
         }
     }
 

@@ -40,11 +40,8 @@ internal static class SecretVersions
             CreatedAt = now,
         });
         await db.SaveChangesAsync(ct);
-        if (db.Database.IsNpgsql())
-        {
-            // Other nodes drop their cached copy when this transaction commits (SecretValueCache).
-            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({SecretValueCache.Channel}, {resourceId})", ct);
-        }
+        // Other nodes drop their cached copy when this transaction commits (SecretValueCache).
+        await SecretValueCache.NotifyChangedAsync(db, resourceId, ct);
 
         // Retention (SECRETS_VERSION_LIMIT): version numbers keep increasing, old numbers disappear for good.
         var keepFrom = version - versionLimit;
