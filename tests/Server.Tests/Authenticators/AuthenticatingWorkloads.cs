@@ -237,6 +237,49 @@ public abstract partial class AuthenticatingWorkloads(ServerFixture f) : IAsyncL
     }
 
     [Fact]
+    public async Task Odd_requests_get_their_4xx_and_nothing_is_issued()
+    {
+        var w = await GitHubWorldAsync();
+        var path = $"/{w.Type}/{w.Service}/{Account}/authenticate";
+
+        using var tooLarge = await f.Client.PostAsync(path, new StringContent("jwt=" + new string('a', 70 * 1024), Encoding.UTF8, "application/x-www-form-urlencoded"));
+        using var notUtf8 = await f.Client.PostAsync(path, new ByteArrayContent([(byte)'j', (byte)'w', (byte)'t', (byte)'=', 0xff, 0xfe]));
+        using var slashInService = await f.Client.PostAsync($"/{w.Type}/{w.Service}%2Fx/{Account}/authenticate", new StringContent("jwt=" + GitHubToken()));
+        using var unknownAccount = await f.Client.PostAsync($"/{w.Type}/{w.Service}/nope-{w.Service}/authenticate", new StringContent("jwt=" + GitHubToken()));
+        using var wrongMethod = await f.Client.GetAsync(path);
+        using var unicodeHost = await AuthenticateAsync(w, GitHubToken(repository: "myorg/ünïcode-" + new string('x', 300)));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, notUtf8.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, slashInService.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unknownAccount.StatusCode);
+        // As every route here (Conjur's Rails routes): another method is an unmatched path.
+        Assert.Equal(HttpStatusCode.NotFound, wrongMethod.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unicodeHost.StatusCode);
+        Assert.Contains("CONJ00007E", LastAuthnRecord(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_host_restricted_to_another_network_is_refused_with_a_valid_token()
+    {
+        var w = await GitHubWorldAsync();
+        await w.LoadAsync($$"""
+            - !host
+              id: {{w.Branch}}/myorg/fenced
+              restricted_to: 10.0.0.0/8
+              annotations:
+                authn-jwt/{{w.Service}}/repository: myorg/fenced
+                authn-jwt/{{w.Service}}/workflow: deploy
+            - !grant { role: !group conjur/authn-jwt/{{w.Service}}/apps, member: !host {{w.Branch}}/myorg/fenced }
+            """);
+
+        using var response = await AuthenticateAsync(w, GitHubToken(repository: "myorg/fenced"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("CONJ00010E", LastAuthnRecord(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_ES256_token_of_the_same_issuer_is_accepted()
     {
         var w = await GitHubWorldAsync();
